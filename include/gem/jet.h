@@ -1,0 +1,86 @@
+// Truncated Taylor series ("jets"): exact derivatives of any order from the same formulas.
+//
+// Jet<W, K> holds c[0..K], the Taylor coefficients f^(k)(x0)/k! of a function at x0.
+// Arithmetic propagates them exactly (up to the rounding of W), so evaluating a formula on
+// Jet::variable(x0) gives f(x0), f'(x0), ..., f^(K)(x0). Comparisons look at the value only,
+// which is what the branches of the stable algorithm need (a branch picks a formula valid
+// on a neighbourhood, and the jet differentiates that formula).
+//
+//   Types:  W = double or float (long double works too); K up to a few dozen.
+//   Cost:   O(K^2) per multiply and divide.
+//   Use:    auto j = gem_value(v, Jet<double, 5>::variable(x), c);  j.derivative(3) == f'''(x)
+#pragma once
+
+#include "gem/config.h"
+
+namespace gem {
+
+template <class W, int K>
+struct Jet {
+  W c[K + 1];
+
+  GEM_HOST_DEVICE Jet() : Jet(W(0)) {}
+  /// A constant (all derivatives 0). Implicit so that formulas can mix jets and scalars.
+  GEM_HOST_DEVICE Jet(W v) {  // NOLINT(google-explicit-constructor)
+    c[0] = v;
+    for (int k = 1; k <= K; ++k) c[k] = W(0);
+  }
+  /// The independent variable at x0: x0 + 1 * dx.
+  GEM_HOST_DEVICE static Jet variable(W x0) {
+    Jet j(x0);
+    if (K >= 1) j.c[1] = W(1);
+    return j;
+  }
+
+  GEM_HOST_DEVICE W value() const { return c[0]; }
+  /// k-th derivative: k! c[k].
+  GEM_HOST_DEVICE W derivative(int k) const {
+    W f = c[k];
+    for (int i = 2; i <= k; ++i) f *= W(i);
+    return f;
+  }
+
+  GEM_HOST_DEVICE friend Jet operator-(const Jet& a) {
+    Jet r;
+    for (int k = 0; k <= K; ++k) r.c[k] = -a.c[k];
+    return r;
+  }
+  GEM_HOST_DEVICE friend Jet operator+(const Jet& a, const Jet& b) {
+    Jet r;
+    for (int k = 0; k <= K; ++k) r.c[k] = a.c[k] + b.c[k];
+    return r;
+  }
+  GEM_HOST_DEVICE friend Jet operator-(const Jet& a, const Jet& b) {
+    Jet r;
+    for (int k = 0; k <= K; ++k) r.c[k] = a.c[k] - b.c[k];
+    return r;
+  }
+  /// Cauchy product, truncated at order K.
+  GEM_HOST_DEVICE friend Jet operator*(const Jet& a, const Jet& b) {
+    Jet r;
+    for (int k = 0; k <= K; ++k) {
+      W s = W(0);
+      for (int i = 0; i <= k; ++i) s += a.c[i] * b.c[k - i];
+      r.c[k] = s;
+    }
+    return r;
+  }
+  /// r = a/b solves r * b = a order by order: r_k = (a_k - sum_{i<k} r_i b_{k-i}) / b_0.
+  GEM_HOST_DEVICE friend Jet operator/(const Jet& a, const Jet& b) {
+    Jet r;
+    for (int k = 0; k <= K; ++k) {
+      W s = a.c[k];
+      for (int i = 0; i < k; ++i) s -= r.c[i] * b.c[k - i];
+      r.c[k] = s / b.c[0];
+    }
+    return r;
+  }
+
+  // Comparisons look at the value only.
+  GEM_HOST_DEVICE friend bool operator<(const Jet& a, const Jet& b) { return a.c[0] < b.c[0]; }
+  GEM_HOST_DEVICE friend bool operator<=(const Jet& a, const Jet& b) { return a.c[0] <= b.c[0]; }
+  GEM_HOST_DEVICE friend bool operator>(const Jet& a, const Jet& b) { return a.c[0] > b.c[0]; }
+  GEM_HOST_DEVICE friend bool operator>=(const Jet& a, const Jet& b) { return a.c[0] >= b.c[0]; }
+};
+
+}  // namespace gem

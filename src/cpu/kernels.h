@@ -1,0 +1,45 @@
+// CPU array kernels for the GEM family: one signature per operation, raw pointers, no SIMD
+// types in the interface, so tests, benchmarks and the torch glue drive them directly.
+//
+//   forward:        y[i]       = f(x[i])
+//   backward:       grad_in[i] = grad_out[i] * f'(x[i])          (the only meaning of "backward")
+//   backward_grad2: out[i]     = grad[i] * f''(x[i])             (second-order autograd)
+//
+// T is double, float, gem::half or gem::bfloat16 (16-bit types are computed in float and
+// rounded once). Any length (0 is fine) and alignment; outputs may alias inputs exactly
+// (in place) but must not partially overlap. `threads` = 0 uses OpenMP's current maximum;
+// results are bit-identical for any thread count. Parameters are validated (throws
+// std::invalid_argument); the kernels themselves never throw.
+#pragma once
+
+#include <cstddef>
+
+#include "gem/numeric.h"
+#include "gem/params.h"
+
+namespace gem::cpu {
+
+template <class T>
+void forward(const Params& p, const T* x, T* y, std::size_t n, int threads = 0);
+
+template <class T>
+void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
+
+template <class T>
+void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
+
+/// The plain scalar path (one element at a time through include/gem/act/gem.h), single
+/// threaded: the reference every other path is tested against.
+namespace reference {
+template <class T>
+void forward(const Params& p, const T* x, T* y, std::size_t n);
+template <class T>
+void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n);
+template <class T>
+void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n);
+}  // namespace reference
+
+/// Name of the SIMD target the dispatcher picked on this machine (e.g. "AVX3_SPR").
+const char* simd_target();
+
+}  // namespace gem::cpu
