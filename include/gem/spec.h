@@ -135,7 +135,11 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
       if (key == "N" && s.is_gem_family()) {
         duplicate(have_n);
         if (!numeric) throw std::invalid_argument(where + "GEM order N must be an integer in [1, 8], got " + value);
-        validate_order(v);
+        try {
+          validate_order(v);
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument(where + e.what());
+        }
         n = v;
       } else if (key == "eps" && s.is_gem_family()) {
         duplicate(have_eps);

@@ -1,0 +1,249 @@
+// gem-torch-bench: the gem operators against torch's own activations on CPU, on the same tensors.
+//
+// 1. Elementwise: forward and backward of E-GEM (N=1, eps=1e-4) vs torch::relu, torch::gelu,
+//    torch::silu and the same E-GEM composed of eager torch ops, for each size, dtype and thread
+//    count. Two modes: "alloc" (a fresh output per call, as autograd does) and "out" (output
+//    preallocated and pre-touched: gem::forward_out / at::gelu_out / ...; the kernel speed). The
+//    composition has no out= form; its backward is torch autograd through its graph.
+// 2. Training step: a small CNN (2 conv + 2 fc on 28x28, batch 128, SGD) forward + backward +
+//    step with ReLU, GELU and E-GEM.
+// Each number is the median of --repeats timed calls after --warmup untimed ones.
+#include <ATen/Parallel.h>
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gem/torch.h"
+#include "src/cpu/kernels.h"
+
+namespace {
+
+namespace ops = gem::torch_ext;
+
+struct Options {
+  std::vector<int> log2_sizes{22, 24};
+  std::vector<std::string> dtypes{"float32", "bfloat16"};
+  std::vector<int> threads{1, 2};
+  int warmup = 3;
+  int repeats = 15;
+  int train_warmup = 3;
+  int train_repeats = 15;
+  bool skip_elementwise = false;
+  bool skip_training = false;
+  bool json = false;
+};
+
+double median_seconds(const std::function<void()>& call, int warmup, int repeats) {
+  for (int i = 0; i < warmup; ++i) call();
+  std::vector<double> t;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    call();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+at::ScalarType dtype_of(const std::string& name) {
+  if (name == "float32") return at::kFloat;
+  if (name == "bfloat16") return at::kBFloat16;
+  if (name == "float16") return at::kHalf;
+  if (name == "float64") return at::kDouble;
+  throw CLI::ValidationError("--dtypes", "unknown dtype '" + name + "' (float64, float32, float16, bfloat16)");
+}
+
+struct Row {
+  std::string pass, op, mode, dtype;
+  int64_t n;
+  int threads;
+  double seconds, gbps;
+};
+
+void print_row(const Row& r, bool json) {
+  if (json) {
+    std::printf("{\"pass\":\"%s\",\"op\":\"%s\",\"mode\":\"%s\",\"dtype\":\"%s\",\"n\":%lld,\"threads\":%d,"
+                "\"ms\":%.4f,\"gbps\":%.2f}\n",
+                r.pass.c_str(), r.op.c_str(), r.mode.c_str(), r.dtype.c_str(), static_cast<long long>(r.n),
+                r.threads, r.seconds * 1e3, r.gbps);
+  } else {
+    std::printf("| %-8s | %-12s | %-5s | %-8s | 2^%-2d | %d | %9.3f | %6.1f |\n", r.pass.c_str(), r.op.c_str(),
+                r.mode.c_str(), r.dtype.c_str(), static_cast<int>(std::log2(static_cast<double>(r.n))), r.threads,
+                r.seconds * 1e3, r.gbps);
+  }
+  std::fflush(stdout);
+}
+
+void run_elementwise(const Options& opt) {
+  const gem::Params p = gem::make_egem(1, 1e-4);
+  const double eps = p.eps;
+  if (!opt.json) {
+    std::printf("| pass     | op           | mode  | dtype    | n    | t | median ms | GB/s   |\n");
+    std::printf("|----------|--------------|-------|----------|------|---|-----------|--------|\n");
+  }
+  for (int lg : opt.log2_sizes)
+    for (const std::string& dname : opt.dtypes)
+      for (int threads : opt.threads) {
+        at::set_num_threads(threads);
+        const int64_t n = int64_t(1) << lg;
+        const at::ScalarType dt = dtype_of(dname);
+        torch::manual_seed(0);
+        const at::Tensor x = torch::randn({n}, torch::kFloat).to(dt);
+        const at::Tensor go = torch::randn({n}, torch::kFloat).to(dt);
+        at::Tensor out = torch::zeros({n}, dt);
+        const double bytes_fwd = 2.0 * n * x.element_size(), bytes_bwd = 3.0 * n * x.element_size();
+        struct Case {
+          const char* pass;
+          const char* op;
+          const char* mode;
+          std::function<void()> call;
+        };
+        std::vector<Case> cases;
+        auto add = [&](const char* pass, const char* op, const char* mode, std::function<void()> call) {
+          cases.push_back({pass, op, mode, std::move(call)});
+        };
+        // Forward
+        add("forward", "egem", "alloc", [&] { ops::forward(x, p); });
+        add("forward", "egem", "out", [&] { ops::forward_out(out, x, p); });
+        add("forward", "relu", "alloc", [&] { torch::relu(x); });
+        add("forward", "relu", "out", [&] { at::relu_out(out, x); });
+        add("forward", "gelu", "alloc", [&] { torch::gelu(x); });
+        add("forward", "gelu", "out", [&] { at::gelu_out(out, x); });
+        add("forward", "silu", "alloc", [&] { torch::silu(x); });
+        add("forward", "silu", "out", [&] { at::silu_out(out, x); });
+        // E-GEM (N=1) from eager ops: relu(x) * (x^2 / (x^2 + eps)): five kernels.
+        auto composed = [eps](const at::Tensor& v) {
+          const at::Tensor xm = v * v;
+          return torch::relu(v) * (xm / (xm + eps));
+        };
+        add("forward", "egem-eager", "alloc", [&] { composed(x); });
+        // Backward: grad_in = grad_out * f'(x), with what autograd calls for each activation.
+        const at::Tensor y_relu = torch::relu(x);
+        add("backward", "egem", "alloc", [&] { ops::backward(go, x, p); });
+        add("backward", "egem", "out", [&] { ops::backward_out(out, go, x, p); });
+        add("backward", "relu", "alloc", [&] { at::threshold_backward(go, y_relu, 0); });
+        add("backward", "relu", "out", [&] { at::threshold_backward_out(out, go, y_relu, 0); });
+        add("backward", "gelu", "alloc", [&] { at::gelu_backward(go, x); });
+        add("backward", "gelu", "out", [&] { at::gelu_backward_out(out, go, x); });
+        add("backward", "silu", "alloc", [&] { at::silu_backward(go, x); });
+        add("backward", "silu", "out", [&] { at::silu_backward_out(out, go, x); });
+        const at::Tensor xr = x.detach().requires_grad_(true);
+        const at::Tensor yr = composed(xr);  // its graph, kept for the timed backward calls
+        add("backward", "egem-eager", "alloc", [&] {
+          torch::AutoGradMode grad_on(true);
+          torch::autograd::grad({yr}, {xr}, {go}, /*retain_graph=*/true);
+        });
+        // Rounds over all cases (not one case at a time), so that the state of the allocator and
+        // of the caches is shared fairly; warm-up rounds first.
+        torch::NoGradGuard no_grad;  // inference mode for all but the eager backward (which turns it on)
+        std::vector<std::vector<double>> seconds(cases.size());
+        for (int round = 0; round < opt.warmup + opt.repeats; ++round)
+          for (size_t c = 0; c < cases.size(); ++c) {
+            const auto start = std::chrono::steady_clock::now();
+            cases[c].call();
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (round >= opt.warmup) seconds[c].push_back(s);
+          }
+        for (size_t c = 0; c < cases.size(); ++c) {
+          std::sort(seconds[c].begin(), seconds[c].end());
+          const double s = seconds[c][seconds[c].size() / 2];
+          const double bytes = std::string(cases[c].pass) == "forward" ? bytes_fwd : bytes_bwd;
+          print_row({cases[c].pass, cases[c].op, cases[c].mode, dname, n, threads, s, bytes / s / 1e9}, opt.json);
+        }
+      }
+}
+
+// 2 conv + 2 fc for 28x28 inputs, the activation from a spec string.
+struct SmallCnnImpl : torch::nn::Module {
+  explicit SmallCnnImpl(const std::string& spec)
+      : conv1(register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)))),
+        conv2(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)))),
+        fc1(register_module("fc1", torch::nn::Linear(32 * 7 * 7, 128))),
+        fc2(register_module("fc2", torch::nn::Linear(128, 10))),
+        act(register_module("act", ops::Activation(spec))) {}
+  at::Tensor forward(at::Tensor x) {
+    x = torch::max_pool2d(act->forward(conv1->forward(x)), 2);
+    x = torch::max_pool2d(act->forward(conv2->forward(x)), 2);
+    x = act->forward(fc1->forward(x.flatten(1)));
+    return fc2->forward(x);
+  }
+  torch::nn::Conv2d conv1, conv2;
+  torch::nn::Linear fc1, fc2;
+  ops::Activation act;
+};
+TORCH_MODULE(SmallCnn);
+
+void run_training(const Options& opt) {
+  if (!opt.json) {
+    std::printf("\nTraining step: CNN 2 conv + 2 fc, 28x28x1, batch 128, SGD (forward + backward + step)\n");
+    std::printf("| activation          | t | median ms | vs relu |\n");
+    std::printf("|---------------------|---|-----------|---------|\n");
+  }
+  for (int threads : opt.threads) {
+    at::set_num_threads(threads);
+    double relu_seconds = 0;
+    for (const std::string spec : {"relu", "gelu", "egem:N=1,eps=1e-4", "segem:N=1,eps=1e-4"}) {
+      torch::manual_seed(0);
+      SmallCnn model(spec);
+      torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+      const at::Tensor images = torch::randn({128, 1, 28, 28});
+      const at::Tensor labels = torch::randint(0, 10, {128}, torch::kLong);
+      const double s = median_seconds(
+          [&] {
+            sgd.zero_grad();
+            torch::nn::functional::cross_entropy(model->forward(images), labels).backward();
+            sgd.step();
+          },
+          opt.train_warmup, opt.train_repeats);
+      if (spec == "relu") relu_seconds = s;
+      if (opt.json) {
+        std::printf("{\"pass\":\"train_step\",\"activation\":\"%s\",\"threads\":%d,\"ms\":%.4f,\"vs_relu\":%.4f}\n",
+                    spec.c_str(), threads, s * 1e3, s / relu_seconds);
+      } else {
+        std::printf("| %-19s | %d | %9.3f | %7.3f |\n", spec.c_str(), threads, s * 1e3, s / relu_seconds);
+      }
+      std::fflush(stdout);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  CLI::App app{"gem-torch-bench: gem operators vs torch's activations on CPU (LibTorch)"};
+  app.add_option("--log2-sizes", opt.log2_sizes, "Elements per tensor as powers of two")->capture_default_str();
+  app.add_option("--dtypes", opt.dtypes, "float32, bfloat16, float16, float64")->capture_default_str();
+  app.add_option("--threads", opt.threads, "Thread counts (at::set_num_threads)")->capture_default_str();
+  app.add_option("--warmup", opt.warmup, "Untimed calls before timing")->capture_default_str();
+  app.add_option("--repeats", opt.repeats, "Timed calls; the median is reported")->capture_default_str();
+  app.add_option("--train-warmup", opt.train_warmup, "Untimed training steps")->capture_default_str();
+  app.add_option("--train-repeats", opt.train_repeats, "Timed training steps")->capture_default_str();
+  app.add_flag("--skip-elementwise", opt.skip_elementwise, "Only the training step");
+  app.add_flag("--skip-training", opt.skip_training, "Only the elementwise ops");
+  app.add_flag("--json", opt.json, "One JSON object per line instead of tables");
+  CLI11_PARSE(app, argc, argv);
+  if (opt.repeats < 1 || opt.train_repeats < 1) {
+    std::cerr << "--repeats and --train-repeats must be >= 1\n";
+    return 2;
+  }
+  for (const auto& d : opt.dtypes) dtype_of(d);
+
+  if (!opt.json) {
+    std::printf("gem-torch-bench: LibTorch %s, gem::cpu SIMD target %s\n", TORCH_VERSION, gem::cpu::simd_target());
+    std::printf("E-GEM N=1 eps=1e-4; GB/s counts bytes read + written; median of %d after %d warm-up\n\n",
+                opt.repeats, opt.warmup);
+  }
+  if (!opt.skip_elementwise) run_elementwise(opt);
+  if (!opt.skip_training) run_training(opt);
+  return 0;
+}

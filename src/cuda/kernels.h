@@ -1,0 +1,66 @@
+// CUDA array kernels for the GEM family: the same operations as src/cpu/kernels.h, on device
+// pointers, launched on the caller's stream.
+//
+//   forward:        y[i]       = f(x[i])
+//   backward:       grad_in[i] = grad_out[i] * f'(x[i])          (the only meaning of "backward")
+//   backward_grad2: out[i]     = grad[i] * f''(x[i])             (second-order autograd)
+//   eps_partial:    out[i]     = df/deps, d2f/(dx deps) or d2f/deps2 at x[i]  (learnable eps)
+//   bias_forward:   y[r, c]    = f(z[r, c]),  z = x[r, c] + bias[c]  (rows x channels, row-major)
+//   bias_backward:  grad_x[r, c] = grad_out[r, c] * f'(z[r, c]),  grad_bias[c] = sum_r grad_x[r, c]
+//
+// T is double, float, gem::half or gem::bfloat16. 16-bit types are computed in float and rounded
+// once; float and 16-bit types with eps outside [2^-126, FLT_MAX] are computed in double per
+// element (spec 3.2). The bias forms round z to T first, so they give the same bits as the
+// unfused pair `z = x + bias` (a T tensor) followed by forward/backward; grad_bias is the sum of
+// the stored grad_x (in float, double for T = double), rounded once, and it is deterministic:
+// a fixed per-block split and a fixed-order second pass, no atomics.
+//
+// Any length (0 returns at once) and any element-aligned pointers (16-byte vector loads where the
+// pointers allow it, element loads otherwise); outputs may alias inputs exactly (in place) but
+// must not partially overlap. Parameters are validated on the host (throws
+// std::invalid_argument); CUDA errors throw std::runtime_error naming the failed call. All work is
+// enqueued on `stream` on the current device; nothing synchronizes.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+
+#include "gem/numeric.h"
+#include "gem/params.h"
+
+namespace gem::cuda {
+
+template <class T>
+void forward(const Params& p, const T* x, T* y, std::size_t n, cudaStream_t stream);
+
+template <class T>
+void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, cudaStream_t stream);
+
+template <class T>
+void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, cudaStream_t stream);
+
+/// out[i] = df/deps (which = 0), d2f/(dx deps) (which = 1) or d2f/deps2 (which = 2) at x[i]
+/// (include/gem/act/gem_eps_grad.h: the derivatives a learnable eps needs). Computed in the math
+/// type of T for every valid eps (that header needs no binary64 fallback). Throws
+/// std::invalid_argument for another `which`.
+template <class T>
+void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, cudaStream_t stream);
+
+/// y = f(x + bias), bias broadcast over the rows of a row-major [rows, channels] array.
+template <class T>
+void bias_forward(const Params& p, const T* x, const T* bias, T* y, std::size_t rows, std::size_t channels,
+                  cudaStream_t stream);
+
+/// Bytes of device scratch that bias_backward needs for (rows, channels) on the current device.
+template <class T>
+std::size_t bias_backward_workspace_bytes(std::size_t rows, std::size_t channels);
+
+/// grad_x = grad_out * f'(x + bias) and grad_bias = its column sums. `workspace` is device memory
+/// of at least bias_backward_workspace_bytes<T>(rows, channels) bytes (a smaller one throws).
+template <class T>
+void bias_backward(const Params& p, const T* grad_out, const T* x, const T* bias, T* grad_x, T* grad_bias,
+                   std::size_t rows, std::size_t channels, void* workspace, std::size_t workspace_bytes,
+                   cudaStream_t stream);
+
+}  // namespace gem::cuda

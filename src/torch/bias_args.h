@@ -1,0 +1,36 @@
+// Argument checks of the fused bias ops (gem::bias_forward, gem::bias_backward), shared by their
+// CPU and CUDA kernels: x is (..., C), bias is (C), same dtype and device.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/util/Exception.h>
+
+#include <cstddef>
+
+#include "src/torch/op_args.h"
+
+namespace gem::torch_ext {
+
+inline void check_bias(const char* op, const at::Tensor& x, const at::Tensor& bias) {
+  check_floating(op, "x", x);
+  check_floating(op, "bias", bias);
+  TORCH_CHECK_VALUE(x.dim() >= 1, op, ": x must have at least one dimension (the channels, last), got a scalar");
+  TORCH_CHECK_VALUE(bias.dim() == 1 && bias.size(0) == x.size(-1), op,
+                    ": bias must be one-dimensional with the size of x's last dimension (", x.size(-1), "), got shape ",
+                    bias.sizes());
+  TORCH_CHECK_TYPE(bias.scalar_type() == x.scalar_type(), op, ": bias dtype ", bias.scalar_type(),
+                   " does not match x dtype ", x.scalar_type());
+  TORCH_CHECK(bias.device() == x.device(), op, ": bias is on ", bias.device(), " but x is on ", x.device());
+}
+
+/// The [rows, channels] view the kernels see (x made contiguous first).
+struct BiasExtent {
+  std::size_t rows, channels;
+};
+
+inline BiasExtent bias_extent(const at::Tensor& x) {
+  const auto channels = static_cast<std::size_t>(x.size(-1));
+  return {channels == 0 ? 0 : static_cast<std::size_t>(x.numel()) / channels, channels};
+}
+
+}  // namespace gem::torch_ext

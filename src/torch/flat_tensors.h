@@ -1,0 +1,63 @@
+// What every device's kernel file does to tensors before calling raw-pointer kernels: pick the
+// gem storage type for the dtype, make buffers flat (once, only when needed) with one layout for
+// an elementwise pair, and check out= arguments. Shared by cpu_ops.cpp and a CUDA kernel file.
+#pragma once
+
+#include <ATen/MemoryOverlap.h>
+#include <ATen/core/Tensor.h>
+#include <c10/util/Exception.h>
+
+#include <utility>
+
+#include "gem/numeric.h"
+
+namespace gem::torch_ext {
+
+static_assert(sizeof(at::Half) == sizeof(gem::half) && sizeof(at::BFloat16) == sizeof(gem::bfloat16),
+              "gem's 16-bit storage types must match ATen's bit for bit");
+
+/// Calls f(T{}) with T the gem storage type of `st` (double, float, gem::half, gem::bfloat16).
+template <class F>
+void dispatch_storage(at::ScalarType st, F&& f) {
+  switch (st) {
+    case at::kDouble: return f(double{});
+    case at::kFloat: return f(float{});
+    case at::kHalf: return f(gem::half{});
+    case at::kBFloat16: return f(gem::bfloat16{});
+    default: TORCH_CHECK_TYPE(false, "gem: unsupported dtype ", st);
+  }
+}
+
+template <class T>
+T* data(const at::Tensor& t) {
+  return reinterpret_cast<T*>(t.data_ptr());
+}
+
+/// The kernels see flat buffers. A tensor whose elements fill its memory exactly once
+/// (contiguous, channels-last, any permutation) is used as it is; anything else is copied once.
+inline at::Tensor dense(const at::Tensor& t) { return t.is_non_overlapping_and_dense() ? t : t.contiguous(); }
+
+/// An elementwise pair needs one layout: the same strides, or both made contiguous.
+inline std::pair<at::Tensor, at::Tensor> dense_pair(const at::Tensor& a, const at::Tensor& x) {
+  at::Tensor ad = dense(a), xd = dense(x);
+  if (ad.strides() == xd.strides()) return {std::move(ad), std::move(xd)};
+  return {a.contiguous(), x.contiguous()};
+}
+
+/// True when `out` can be written by a kernel as the flat image of `xd` (dense, same strides).
+inline bool writable_in_place(const at::Tensor& out, const at::Tensor& xd) {
+  return out.is_non_overlapping_and_dense() && out.strides() == xd.strides();
+}
+
+// out= variants: `out` takes x's shape (resized when it differs, as torch's out= ops do); the
+// kernel writes into it directly when it has x's flat layout, else through one temporary.
+inline void check_out(const char* op, const char* name, at::Tensor& out, const at::Tensor& x) {
+  TORCH_CHECK_TYPE(out.scalar_type() == x.scalar_type(), op, ": ", name, " dtype ", out.scalar_type(),
+                   " does not match x dtype ", x.scalar_type());
+  TORCH_CHECK(out.device() == x.device(), op, ": ", name, " is on ", out.device(), " but x is on ", x.device());
+  if (out.sizes() != x.sizes()) out.resize_(x.sizes());
+  at::assert_no_internal_overlap(out);
+  at::assert_no_partial_overlap(out, x);
+}
+
+}  // namespace gem::torch_ext

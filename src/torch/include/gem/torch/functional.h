@@ -1,0 +1,47 @@
+// C++ entry points to the `gem` operators (src/torch/schemas.cpp). Each call goes through the
+// dispatcher, so it picks the device kernel and records autograd exactly as torch.ops.gem.* does
+// from Python.
+//
+//   forward(x, p)               f(x), any shape and strides, float64/32/16 and bfloat16
+//   backward(grad_out, x, p)    grad_out * f'(x)
+//   backward_grad2(grad, x, p)  grad * f''(x)
+//   forward_eps_tensor(x, variant, N, eps)   f(x) with eps a one-element tensor, differentiable
+//                                            in x and eps (first and second order)
+//   activation(x, spec)         any spec of include/gem/spec.h; relu, gelu, silu, mish, elu and
+//                               leaky_relu run torch's own functions
+//
+// Errors are c10::Error: ValueError for bad parameters, TypeError for bad dtypes.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+#include "gem/params.h"
+
+namespace gem::torch_ext {
+
+at::Tensor forward(const at::Tensor& x, const Params& p);
+at::Tensor forward(const at::Tensor& x, const std::string& spec);
+/// Writes f(x) into `out` (resized to x's shape when it differs); no autograd.
+at::Tensor& forward_out(at::Tensor& out, const at::Tensor& x, const Params& p);
+
+at::Tensor backward(const at::Tensor& grad_out, const at::Tensor& x, const Params& p);
+at::Tensor backward(const at::Tensor& grad_out, const at::Tensor& x, const std::string& spec);
+/// Writes grad_out * f'(x) into `grad_in`; no autograd.
+at::Tensor& backward_out(at::Tensor& grad_in, const at::Tensor& grad_out, const at::Tensor& x, const Params& p);
+
+at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, const Params& p);
+
+/// variant is Variant::egem or Variant::segem (GEM has no eps); eps holds one element > 0.
+at::Tensor forward_eps_tensor(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps);
+at::Tensor backward_eps_tensor(const at::Tensor& grad_out, const at::Tensor& x, Variant variant, int N,
+                               const at::Tensor& eps);
+
+/// Elementwise eps-derivatives of f (include/gem/act/gem_eps_grad.h).
+enum class EpsPartial : int64_t { df_deps = 0, d2f_dx_deps = 1, d2f_deps2 = 2 };
+at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which);
+
+at::Tensor activation(const at::Tensor& x, const std::string& spec);
+
+}  // namespace gem::torch_ext

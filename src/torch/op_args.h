@@ -1,0 +1,79 @@
+// Argument checks shared by the kernel files of every dispatch key: the activation parameters
+// (validated by include/gem/params.h, reported as ValueError with the op's name) and the tensors
+// (floating dtype, matching shapes, dtypes and devices), reported before any work is done.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/util/Exception.h>
+#include <c10/util/StringUtil.h>
+#include <c10/util/string_view.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "gem/params.h"
+
+namespace gem::torch_ext {
+
+/// "gem", "egem" or "segem".
+inline Variant variant_from(const char* op, c10::string_view name) {
+  const std::string s(name.data(), name.size());
+  for (Variant v : {Variant::gem, Variant::egem, Variant::segem})
+    if (s == variant_name(v)) return v;
+  C10_THROW_ERROR(ValueError, c10::str(op, ": variant must be gem, egem or segem, got '", s, "'"));
+}
+
+/// Validated (variant, N, eps); GEM must be given eps = 1.
+inline Params params_from(const char* op, c10::string_view variant, int64_t N, double eps) {
+  const Variant v = variant_from(op, variant);
+  try {
+    validate_order(static_cast<double>(N));
+    return make_params(v, static_cast<int>(N), eps);
+  } catch (const std::invalid_argument& e) {
+    C10_THROW_ERROR(ValueError, c10::str(op, ": ", e.what()));
+  }
+}
+
+inline bool is_supported_dtype(at::ScalarType t) {
+  return t == at::kDouble || t == at::kFloat || t == at::kHalf || t == at::kBFloat16;
+}
+
+/// A floating tensor of one of the four supported dtypes.
+inline void check_floating(const char* op, const char* name, const at::Tensor& t) {
+  TORCH_CHECK(t.defined(), op, ": ", name, " is an undefined tensor");
+  TORCH_CHECK_TYPE(is_supported_dtype(t.scalar_type()), op, ": ", name,
+                   " must be a floating-point tensor (float64, float32, float16 or bfloat16), got ",
+                   t.scalar_type());
+}
+
+/// `other` (e.g. grad_out) has the shape, dtype and device of x.
+inline void check_like_x(const char* op, const char* name, const at::Tensor& other, const at::Tensor& x) {
+  check_floating(op, name, other);
+  TORCH_CHECK_VALUE(other.sizes() == x.sizes(), op, ": ", name, " shape ", other.sizes(), " does not match x shape ",
+                    x.sizes());
+  TORCH_CHECK_TYPE(other.scalar_type() == x.scalar_type(), op, ": ", name, " dtype ", other.scalar_type(),
+                   " does not match x dtype ", x.scalar_type());
+  TORCH_CHECK(other.device() == x.device(), op, ": ", name, " is on ", other.device(), " but x is on ", x.device());
+}
+
+/// eps given as a tensor: one element, floating, on x's device, only for E-GEM and SE-GEM.
+inline void check_eps_tensor(const char* op, Variant v, const at::Tensor& eps, const at::Tensor& x) {
+  TORCH_CHECK_VALUE(v != Variant::gem, op, ": GEM has no eps (it is fixed at 1); use variant egem for a GEM "
+                    "with a learnable eps");
+  TORCH_CHECK(eps.defined(), op, ": eps is an undefined tensor");
+  TORCH_CHECK_TYPE(is_supported_dtype(eps.scalar_type()), op,
+                   ": eps must be a floating-point tensor (float64, float32, float16 or bfloat16), got ",
+                   eps.scalar_type());
+  TORCH_CHECK_VALUE(eps.numel() == 1, op, ": eps must hold exactly one element, got shape ", eps.sizes());
+  TORCH_CHECK(eps.device() == x.device(), op, ": eps is on ", eps.device(), " but x is on ", x.device());
+}
+
+/// Validated parameters with the value of a one-element eps tensor (one device sync on GPUs).
+inline Params params_from_eps_tensor(const char* op, c10::string_view variant, int64_t N, const at::Tensor& eps,
+                                     const at::Tensor& x) {
+  const Variant v = variant_from(op, variant);
+  check_eps_tensor(op, v, eps, x);
+  return params_from(op, variant, N, eps.item<double>());
+}
+
+}  // namespace gem::torch_ext

@@ -1,0 +1,41 @@
+// Runs the lane forms of gem_lanes.h (compile-time N) for a run-time N on scalar lanes
+// (V = float or double), so tests can sweep N like the reference algorithm's.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "gem/act/gem_lanes.h"
+#include "gem/params.h"
+
+namespace gem::testing {
+
+template <class W>
+struct LaneValues {
+  W f, df;
+};
+
+template <int N, class W>
+LaneValues<W> lane_values_n(Variant v, W x, const LaneConstants<W>& k) {
+  if (v == Variant::segem) return {segem_lanes<N>(x, k), segem_grad_lanes<N>(x, k)};
+  return {egem_lanes<N>(x, k), egem_grad_lanes<N>(x, k)};  // GEM is E-GEM at eps = 1
+}
+
+/// f and f' of the lane forms at x for order N (1..8) and the constants of (N, eps).
+template <class W>
+LaneValues<W> lane_values(Variant v, W x, const GemConstants<W>& c) {
+  const LaneConstants<W> k = lane_constants<W>(c, [](W w) { return w; });
+  switch (c.n) {
+    case 1: return lane_values_n<1>(v, x, k);
+    case 2: return lane_values_n<2>(v, x, k);
+    case 3: return lane_values_n<3>(v, x, k);
+    case 4: return lane_values_n<4>(v, x, k);
+    case 5: return lane_values_n<5>(v, x, k);
+    case 6: return lane_values_n<6>(v, x, k);
+    case 7: return lane_values_n<7>(v, x, k);
+    case 8: return lane_values_n<8>(v, x, k);
+  }
+  throw std::invalid_argument("lane_values: N must be in [1, 8], got " + std::to_string(c.n));
+}
+
+}  // namespace gem::testing
