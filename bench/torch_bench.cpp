@@ -6,8 +6,9 @@
 //    preallocated and pre-touched: gem::forward_out / at::gelu_out / ...; the kernel speed). The
 //    composition has no out= form; its backward is torch autograd through its graph.
 // 2. Training step: a small CNN (2 conv + 2 fc on 28x28, batch 128, SGD) forward + backward +
-//    step with ReLU, GELU and E-GEM.
-// Each number is the median of --repeats timed calls after --warmup untimed ones.
+//    step with ReLU, GELU, E-GEM, SE-GEM and E-GEM with a learnable eps.
+// Each number is the median of --repeats timed calls after --warmup untimed ones, taken in rounds
+// over all candidates (each round calls every candidate once) so they share the machine's state.
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
@@ -41,18 +42,6 @@ struct Options {
   bool skip_training = false;
   bool json = false;
 };
-
-double median_seconds(const std::function<void()>& call, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) call();
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    call();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 
 at::ScalarType dtype_of(const std::string& name) {
   if (name == "float32") return at::kFloat;
@@ -162,23 +151,25 @@ void run_elementwise(const Options& opt) {
       }
 }
 
-// 2 conv + 2 fc for 28x28 inputs, the activation from a spec string.
+// 2 conv + 2 fc for 28x28 inputs, one activation module after each but the last layer.
 struct SmallCnnImpl : torch::nn::Module {
-  explicit SmallCnnImpl(const std::string& spec)
+  explicit SmallCnnImpl(torch::nn::AnyModule activation)
       : conv1(register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)))),
         conv2(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)))),
         fc1(register_module("fc1", torch::nn::Linear(32 * 7 * 7, 128))),
         fc2(register_module("fc2", torch::nn::Linear(128, 10))),
-        act(register_module("act", ops::Activation(spec))) {}
+        act(std::move(activation)) {
+    register_module("act", act.ptr());
+  }
   at::Tensor forward(at::Tensor x) {
-    x = torch::max_pool2d(act->forward(conv1->forward(x)), 2);
-    x = torch::max_pool2d(act->forward(conv2->forward(x)), 2);
-    x = act->forward(fc1->forward(x.flatten(1)));
+    x = torch::max_pool2d(act.forward(conv1->forward(x)), 2);
+    x = torch::max_pool2d(act.forward(conv2->forward(x)), 2);
+    x = act.forward(fc1->forward(x.flatten(1)));
     return fc2->forward(x);
   }
   torch::nn::Conv2d conv1, conv2;
   torch::nn::Linear fc1, fc2;
-  ops::Activation act;
+  torch::nn::AnyModule act;
 };
 TORCH_MODULE(SmallCnn);
 
@@ -188,28 +179,51 @@ void run_training(const Options& opt) {
     std::printf("| activation          | t | median ms | vs relu |\n");
     std::printf("|---------------------|---|-----------|---------|\n");
   }
+  const std::vector<std::string> specs{"relu", "gelu", "egem:N=1,eps=1e-4", "segem:N=1,eps=1e-4",
+                                       "egem learnable eps"};
+  auto activation = [](const std::string& spec) {
+    if (spec == "egem learnable eps") return torch::nn::AnyModule(ops::EGEM(ops::EGEMOptions(1, 1e-4).learnable_eps(true)));
+    return torch::nn::AnyModule(ops::Activation(spec));
+  };
   for (int threads : opt.threads) {
     at::set_num_threads(threads);
-    double relu_seconds = 0;
-    for (const std::string spec : {"relu", "gelu", "egem:N=1,eps=1e-4", "segem:N=1,eps=1e-4"}) {
+    struct Trainer {
+      SmallCnn model;
+      torch::optim::SGD sgd;
+    };
+    std::vector<Trainer> trainers;
+    for (const std::string& spec : specs) {
       torch::manual_seed(0);
-      SmallCnn model(spec);
-      torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
-      const at::Tensor images = torch::randn({128, 1, 28, 28});
-      const at::Tensor labels = torch::randint(0, 10, {128}, torch::kLong);
-      const double s = median_seconds(
-          [&] {
-            sgd.zero_grad();
-            torch::nn::functional::cross_entropy(model->forward(images), labels).backward();
-            sgd.step();
-          },
-          opt.train_warmup, opt.train_repeats);
-      if (spec == "relu") relu_seconds = s;
+      SmallCnn model(activation(spec));
+      trainers.push_back({model, torch::optim::SGD(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9))});
+    }
+    torch::manual_seed(1);
+    const at::Tensor images = torch::randn({128, 1, 28, 28});
+    const at::Tensor labels = torch::randint(0, 10, {128}, torch::kLong);
+    // Rounds over the activations, one step each, so that they share the machine's state fairly.
+    std::vector<std::vector<double>> seconds(specs.size());
+    for (int round = 0; round < opt.train_warmup + opt.train_repeats; ++round)
+      for (size_t k = 0; k < specs.size(); ++k) {
+        Trainer& t = trainers[k];
+        const auto start = std::chrono::steady_clock::now();
+        t.sgd.zero_grad();
+        torch::nn::functional::cross_entropy(t.model->forward(images), labels).backward();
+        t.sgd.step();
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (round >= opt.train_warmup) seconds[k].push_back(s);
+      }
+    std::vector<double> median(specs.size());
+    for (size_t k = 0; k < specs.size(); ++k) {
+      std::sort(seconds[k].begin(), seconds[k].end());
+      median[k] = seconds[k][seconds[k].size() / 2];
+    }
+    for (size_t k = 0; k < specs.size(); ++k) {
       if (opt.json) {
         std::printf("{\"pass\":\"train_step\",\"activation\":\"%s\",\"threads\":%d,\"ms\":%.4f,\"vs_relu\":%.4f}\n",
-                    spec.c_str(), threads, s * 1e3, s / relu_seconds);
+                    specs[k].c_str(), threads, median[k] * 1e3, median[k] / median[0]);
       } else {
-        std::printf("| %-19s | %d | %9.3f | %7.3f |\n", spec.c_str(), threads, s * 1e3, s / relu_seconds);
+        std::printf("| %-19s | %d | %9.3f | %7.3f |\n", specs[k].c_str(), threads, median[k] * 1e3,
+                    median[k] / median[0]);
       }
       std::fflush(stdout);
     }
@@ -240,8 +254,15 @@ int main(int argc, char** argv) {
 
   if (!opt.json) {
     std::printf("gem-torch-bench: LibTorch %s, gem::cpu SIMD target %s\n", TORCH_VERSION, gem::cpu::simd_target());
-    std::printf("E-GEM N=1 eps=1e-4; GB/s counts bytes read + written; median of %d after %d warm-up\n\n",
+    std::printf("E-GEM N=1 eps=1e-4; GB/s counts bytes read + written; median of %d after %d warm-up\n",
                 opt.repeats, opt.warmup);
+    // Other processes on the cores distort the timings: say how busy the machine was.
+    if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+      char line[128] = {0};
+      if (std::fgets(line, sizeof line, f)) std::printf("load average at start: %s", line);
+      std::fclose(f);
+    }
+    std::printf("\n");
   }
   if (!opt.skip_elementwise) run_elementwise(opt);
   if (!opt.skip_training) run_training(opt);

@@ -8,6 +8,9 @@
 //
 //   Types:  W = double or float (long double works too); K up to a few dozen.
 //   Cost:   O(K^2) per multiply and divide.
+//   Range:  coefficients are not rescaled: through gem_value they stay accurate while
+//           eps/|x|^(2N+2) is a normal number of W (binary64: |x| < ~1e17 for N = 8; binary32:
+//           |x| < 128 for N = 8, 6200 for N = 4, 3e9 for N = 1), and lose digits beyond.
 //   Use:    auto j = gem_value(v, Jet<double, 5>::variable(x), c);  j.derivative(3) == f'''(x)
 #pragma once
 

@@ -114,6 +114,7 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
   // key=value pairs after the colon
   bool have_n = false, have_eps = false, have_alpha = false;
   double n = 1.0, eps = 1.0;
+  std::string eps_text;  // as written, for messages (1e-400 reads as 0)
   s.alpha = s.kind == Kind::elu ? kDefaultEluAlpha : s.kind == Kind::leaky_relu ? kDefaultLeakyReluSlope : 0.0;
   if (colon != std::string::npos) {
     const std::string rest = text.substr(colon + 1);
@@ -134,7 +135,9 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
       };
       if (key == "N" && s.is_gem_family()) {
         duplicate(have_n);
-        if (!numeric) throw std::invalid_argument(where + "GEM order N must be an integer in [1, 8], got " + value);
+        if (!numeric)
+          throw std::invalid_argument(where + "GEM order N must be an integer in [1, 8], got " +
+                                      (value.empty() ? "an empty value" : value));
         try {
           validate_order(v);
         } catch (const std::invalid_argument& e) {
@@ -143,17 +146,17 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
         n = v;
       } else if (key == "eps" && s.is_gem_family()) {
         duplicate(have_eps);
-        if (s.kind == Kind::gem)
-          throw std::invalid_argument(where + "GEM has no eps (it is fixed at 1); use egem:N=...,eps=" + value +
-                                      " for a GEM with another eps");
-        if (!numeric)
+        eps_text = value.empty() ? "an empty value" : value;
+        // eps on gem is reported after the loop, when N is known
+        if (s.kind != Kind::gem && !numeric)
           throw std::invalid_argument(where + variant_title(s.kind == Kind::egem ? Variant::egem : Variant::segem) +
-                                      " eps must be finite and > 0, got " + value);
+                                      " eps must be finite and > 0, got " + eps_text);
         eps = v;
       } else if ((key == "alpha" && s.kind == Kind::elu) || (key == "slope" && s.kind == Kind::leaky_relu)) {
         duplicate(have_alpha);
         if (!numeric || !std::isfinite(v))
-          throw std::invalid_argument(where + key + " must be a finite number, got " + value);
+          throw std::invalid_argument(where + key + " must be a finite number, got " +
+                                      (value.empty() ? "an empty value" : value));
         s.alpha = v;
       } else {
         const char* allowed = s.is_gem_family()  ? (s.kind == Kind::gem ? "N" : "N, eps")
@@ -168,9 +171,15 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
   }
   if (s.is_gem_family()) {
     const Variant v = s.kind == Kind::gem ? Variant::gem : s.kind == Kind::egem ? Variant::egem : Variant::segem;
+    const std::string n_text = std::to_string(static_cast<int>(n));
+    if (v == Variant::gem && have_eps)
+      throw std::invalid_argument(where + "GEM has no eps (it is fixed at 1); use egem:N=" + n_text + ",eps=" +
+                                  eps_text + " for a GEM with another eps");
+    if (v != Variant::gem && have_eps && !(eps > 0.0 && std::isfinite(eps)))
+      throw std::invalid_argument(where + variant_title(v) + " eps must be finite and > 0, got " + eps_text);
     if (v != Variant::gem && !have_eps)
       throw std::invalid_argument(where + variant_title(v) + " needs eps, e.g. " + name + ":N=" +
-                                  std::to_string(static_cast<int>(n)) + ",eps=1e-4");
+                                  n_text + ",eps=1e-4");
     try {
       s.gem = make_params(v, static_cast<int>(n), eps);
     } catch (const std::invalid_argument& e) {

@@ -17,6 +17,18 @@ def _check(variant: str, N: int, eps: float) -> None:
     torch.ops.gem.forward(torch.empty(0), variant, N, eps)
 
 
+def _shortest(value: float, log_eps: Optional[Tensor]) -> str:
+    """Shortest decimal that reads back as the same value in the parameter's precision."""
+    if log_eps is None or log_eps.dtype != torch.float32:
+        return repr(value)
+    as_float32 = torch.tensor(value, dtype=torch.float32)
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if torch.tensor(float(text), dtype=torch.float32) == as_float32:
+            return repr(float(text))
+    return repr(value)
+
+
 class GEM(nn.Module):
     """GEM_N(x) = x^(2N+1) / (1 + x^(2N)) for x > 0, else 0."""
 
@@ -66,7 +78,7 @@ class _EpsGem(nn.Module):
         return torch.ops.gem.forward_eps_tensor(x, self.variant, self.N, log_eps.exp())
 
     def extra_repr(self) -> str:
-        return f"N={self.N}, eps={self.eps:.7g}, learnable_eps={self.learnable_eps}"
+        return f"N={self.N}, eps={_shortest(self.eps, self.log_eps)}, learnable_eps={self.learnable_eps}"
 
 
 class EGEM(_EpsGem):

@@ -161,5 +161,14 @@ def test_gradcheck_with_learnable_eps(variant, N):
     assert gradgradcheck(fn, (x, e), eps=1e-7)
 
 
+def test_functional_is_scriptable():
+    @torch.jit.script
+    def f(x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        return G.egem(x, 2, 1e-3) + G.segem(x, 1, e) + G.activation(x, "gelu") + G.gem(x, 3)
+
+    x, e = torch.randn(50), torch.tensor(0.1)
+    assert torch.equal(f(x, e), G.egem(x, 2, 1e-3) + G.segem(x, 1, e) + G.activation(x, "gelu") + G.gem(x, 3))
+
+
 def test_package_loaded_the_library():
     assert gem._library.load().endswith("libgem_torch.so")

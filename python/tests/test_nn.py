@@ -11,6 +11,7 @@ def test_repr_and_validation():
     assert repr(gem.nn.EGEM(1, 1e-4)) == "EGEM(N=1, eps=0.0001, learnable_eps=False)"
     assert repr(gem.nn.SEGEM(2, 0.25, learnable_eps=True)) == "SEGEM(N=2, eps=0.25, learnable_eps=True)"
     assert repr(gem.nn.GEM(3)) == "GEM(N=3)"
+    assert repr(gem.nn.EGEM(1, 1e-4, learnable_eps=True)).startswith("EGEM(N=1, eps=")
     assert repr(gem.nn.Activation("gelu")) == "Activation(gelu)"
     with pytest.raises(ValueError, match=r"got 0"):
         gem.nn.EGEM(0)

@@ -69,7 +69,7 @@ class Config:
         self.resnet_batch = 4 if dry else 128
         self.resnet_repeats = 2 if dry else 20
         self.resnet_warmup = 1 if dry else 5
-        self.compile_budget_s = float(os.environ.get("GEM_GPU_COMPILE_BUDGET_S", "150"))
+        self.compile_budget_s = float(os.environ.get("GEM_GPU_COMPILE_BUDGET_S", "90"))
 
 
 # ---- Inputs -------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def check_correctness(cfg: Config) -> dict:
                 i = int(torch.argmax(torch.nan_to_num(err, posinf=1e300)))
                 case["worst_at"] = {"x": float(x[i]), "got": float(got[i]), "want": float(want[i])}
             cases.append(case)
-        if not all(c["ok"] for c in cases[-3:]):
+        if not all(c["ok"] for c in cases[-3:]) and sum(not c["ok"] for c in cases) <= 30:
             log(f"  FAIL {variant} N={N} eps={eps:.3g} {DTYPE_NAME[dtype]}: "
                 + "; ".join(f"{c['op']} {c['worst_ulps']:.3g}/{c['bound_ulps']:g} ulp, cpu diff {c['cpu_bit_mismatches']}"
                             for c in cases[-3:]))
@@ -164,8 +164,10 @@ def check_correctness(cfg: Config) -> dict:
         worst[key] = max(worst.get(key, 0.0), c["worst_ulps"])
     passed = sum(c["ok"] for c in cases)
     log(f"correctness: {passed}/{len(cases)} cases pass")
+    identical = sum(c["cpu_bit_mismatches"] == 0 for c in cases)
+    log(f"correctness: {identical}/{len(cases)} cases give the CPU op's bits")
     return {"ok": passed == len(cases), "passed": passed, "total": len(cases), "worst_ulps": worst,
-            "cases": cases}
+            "cpu_bit_identical": identical, "cases": cases}
 
 
 def check_gradients(cfg: Config) -> dict:
@@ -348,7 +350,6 @@ def bench_bandwidth(cfg: Config) -> dict:
                 if ok:
                     timed(name, direction, dtype, call, fwd if direction == "forward" else bwd,
                           {"N": N, "compile_s": spent})
-        del x, g, y
         if dev.type == "cuda":
             torch.cuda.empty_cache()
     copy = {r["dtype"]: r.get("gbps") for r in rows if r["name"] == "copy"}
@@ -394,7 +395,6 @@ def bench_fused_bias(cfg: Config) -> dict:
                     entry["error"] = f"{type(e).__name__}: {str(e)[:300]}"
                     log(f"  fused bias {direction} {DTYPE_NAME[dtype]} C={C}: {entry['error']}")
                 rows.append(entry)
-            del x, go, b
     return {"ok": all("error" not in r for r in rows), "rows": rows}
 
 
@@ -479,7 +479,9 @@ def summary_table(results: dict) -> str:
         if "error" in sec:
             lines.append(f"{name:12s} ERROR {sec['error'].splitlines()[-1][:100]}")
         elif sec:
-            lines.append(f"{name:12s} {sec['data']['passed']}/{sec['data']['total']} pass")
+            d = sec["data"]
+            extra = f", {d['cpu_bit_identical']}/{d['total']} bit-identical to the CPU op" if name == "correctness" else ""
+            lines.append(f"{name:12s} {d['passed']}/{d['total']} pass{extra}")
     corr = s.get("correctness", {}).get("data")
     if corr:
         lines.append("worst ulps   " + ", ".join(f"{k} {v:.3g}" for k, v in sorted(corr["worst_ulps"].items())))

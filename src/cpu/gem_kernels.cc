@@ -12,6 +12,7 @@
 #define HWY_TARGET_INCLUDE "src/cpu/gem_kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -22,6 +23,7 @@
 #include "src/cpu/kernel_job.h"
 #include "src/cpu/simd_lanes-inl.h"
 #include "src/cpu/storage-inl.h"
+#include "src/cpu/tuning.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace gem::cpu {
@@ -48,27 +50,43 @@ HWY_INLINE Lanes<D> Activation(const Lanes<D>& x, const LaneConstants<Lanes<D>>&
   }
 }
 
-/// The result for one full vector starting at x (and grad_out at g for backward).
+/// The results for one block (one vector, or two for paired bfloat16) starting at x (and
+/// grad_out at g for backward).
 template <int N, bool kSegem, Op kOp, class D, class T>
-HWY_INLINE hn::Vec<D> ComputeVector(D d, const T* x, const T* g, const LaneConstants<Lanes<D>>& k) {
-  Lanes<D> y = Activation<N, kSegem, kOp>(Lanes<D>{LoadMath(d, x)}, k);
-  if constexpr (kOp == Op::backward) y = Lanes<D>{LoadMath(d, g)} * y;
-  return y.v;
+HWY_INLINE Block<T, D> ComputeBlock(D d, const T* x, const T* g, const LaneConstants<Lanes<D>>& k) {
+  const Block<T, D> xb = LoadBlock(d, x);
+  Block<T, D> yb;
+  for (std::size_t j = 0; j < kBlockVectors<T>; ++j) yb.v[j] = Activation<N, kSegem, kOp>(Lanes<D>{xb.v[j]}, k).v;
+  if constexpr (kOp == Op::backward) {
+    const Block<T, D> gb = LoadBlock(d, g);
+    for (std::size_t j = 0; j < kBlockVectors<T>; ++j) yb.v[j] = hn::Mul(gb.v[j], yb.v[j]);
+  }
+  return yb;
 }
 
-/// Fewer than one vector (head before an aligned body, or the tail): the same per-vector code
-/// on a zero-padded copy, so these elements get exactly the arithmetic of the full vectors.
+/// Fewer than one block (head before an aligned body, or the tail): the same per-block code
+/// on a zero-padded copy, so these elements get exactly the arithmetic of full blocks.
 template <int N, bool kSegem, Op kOp, class D, class T>
-HWY_INLINE void PartialVector(D d, const T* x, const T* g, T* y, std::size_t count,
-                              const LaneConstants<Lanes<D>>& k) {
-  constexpr std::size_t kMaxLanes = HWY_LANES(hn::TFromD<D>);
+HWY_INLINE void PartialBlock(D d, const T* x, const T* g, T* y, std::size_t count, const LaneConstants<Lanes<D>>& k) {
+  constexpr std::size_t kMaxLanes = HWY_LANES(hn::TFromD<D>) * kBlockVectors<T>;
   HWY_ALIGN T xb[kMaxLanes] = {};
   HWY_ALIGN T gb[kMaxLanes] = {};
   HWY_ALIGN T yb[kMaxLanes];
   std::memcpy(xb, x, count * sizeof(T));
   if constexpr (kOp == Op::backward) std::memcpy(gb, g, count * sizeof(T));
-  StoreMath<false>(d, ComputeVector<N, kSegem, kOp>(d, xb, gb, k), yb);
+  StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, xb, gb, k), yb);
   std::memcpy(y, yb, count * sizeof(T));
+}
+
+/// Asks for the inputs tuning::kPrefetchBytes ahead: one core alone does not keep enough
+/// loads in flight to reach the memory bandwidth otherwise. Prefetches never fault, so the
+/// address may lie past the array (computed as an integer for that reason).
+template <Op kOp, class T>
+HWY_INLINE void PrefetchAhead(const T* x, const T* g) {
+  hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(x) + tuning::kPrefetchBytes));
+  if constexpr (kOp == Op::backward) {
+    hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(g) + tuning::kPrefetchBytes));
+  }
 }
 
 /// job.out[i] for i in [begin, end). kStream: the body is stored with non-temporal stores
@@ -77,7 +95,7 @@ template <int N, bool kSegem, Op kOp, bool kStream, class T>
 HWY_NOINLINE HWY_FLATTEN void RunRange(const KernelJob<T>& job, std::size_t begin, std::size_t end) {
   using D = MathTag<T>;
   const D d;
-  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t step = BlockLanes<T>(d);
   const LaneConstants<Lanes<D>> k = lane_constants<Lanes<D>>(job.c, Splat<D>());
   const T* x = job.x;
   const T* g = kOp == Op::backward ? job.grad_out : x;  // never read in forward
@@ -85,30 +103,32 @@ HWY_NOINLINE HWY_FLATTEN void RunRange(const KernelJob<T>& job, std::size_t begi
 
   std::size_t i = begin;
   if constexpr (kStream) {
-    const std::size_t vector_bytes = lanes * sizeof(T);
-    const std::size_t misalign = reinterpret_cast<std::uintptr_t>(y + i) % vector_bytes;
-    const std::size_t head = misalign == 0 ? 0 : (vector_bytes - misalign) / sizeof(T);
+    const std::size_t block_bytes = step * sizeof(T);
+    const std::size_t misalign = reinterpret_cast<std::uintptr_t>(y + i) % block_bytes;
+    const std::size_t head = misalign == 0 ? 0 : (block_bytes - misalign) / sizeof(T);
     if (head != 0 && head < end - i && misalign % sizeof(T) == 0) {
-      PartialVector<N, kSegem, kOp>(d, x + i, g + i, y + i, head, k);
+      PartialBlock<N, kSegem, kOp>(d, x + i, g + i, y + i, head, k);
       i += head;
     }
-    if (reinterpret_cast<std::uintptr_t>(y + i) % vector_bytes == 0) {
-      for (; i + lanes <= end; i += lanes) {
-        StoreMath<true>(d, ComputeVector<N, kSegem, kOp>(d, x + i, g + i, k), y + i);
+    if (reinterpret_cast<std::uintptr_t>(y + i) % block_bytes == 0) {
+      for (; i + step <= end; i += step) {
+        PrefetchAhead<kOp>(x + i, g + i);
+        StoreBlock<true>(d, ComputeBlock<N, kSegem, kOp>(d, x + i, g + i, k), y + i);
       }
       hwy::FlushStream();  // non-temporal stores are weakly ordered: fence before returning
     }
   }
-  for (; i + lanes <= end; i += lanes) {
-    StoreMath<false>(d, ComputeVector<N, kSegem, kOp>(d, x + i, g + i, k), y + i);
+  for (; i + step <= end; i += step) {
+    PrefetchAhead<kOp>(x + i, g + i);
+    StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, x + i, g + i, k), y + i);
   }
-  if (i < end) PartialVector<N, kSegem, kOp>(d, x + i, g + i, y + i, end - i, k);
+  if (i < end) PartialBlock<N, kSegem, kOp>(d, x + i, g + i, y + i, end - i, k);
 }
 
 // Streaming needs whole stored vectors of at least 16 bytes (Highway's 128-bit Stream writes
 // 16 bytes even for half vectors, e.g. four binary16 lanes on SSE4).
 template <class T>
-constexpr bool kCanStream = HWY_LANES(opmath_t<T>) * sizeof(T) >= 16;
+constexpr bool kCanStream = HWY_LANES(opmath_t<T>) * kBlockVectors<T> * sizeof(T) >= 16;
 
 template <bool kSegem, Op kOp, bool kStream, class T>
 RangeFn<T> PickOrder(int n) {
@@ -143,33 +163,39 @@ RangeFn<T> Pick(const KernelJob<T>& job) {
 
 // ---- The 16-bit conversions alone (convert.h): same loads/stores, same tail handling ----------
 
+// Blocks of paired bfloat16 hold the even elements in v[0] and the odd ones in v[1]; these
+// array functions put them back in order through small buffers (they serve tests only).
+
 template <class T>
 void WidenArray(const T* in, float* out, std::size_t n) {
-  const hn::ScalableTag<float> d;
-  const std::size_t lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(LoadMath(d, in + i), d, out + i);
-  if (i < n) {
-    HWY_ALIGN T ib[HWY_LANES(float)] = {};
-    HWY_ALIGN float ob[HWY_LANES(float)];
-    std::memcpy(ib, in + i, (n - i) * sizeof(T));
-    hn::Store(LoadMath(d, ib), d, ob);
-    std::memcpy(out + i, ob, (n - i) * sizeof(float));
+  using D = hn::ScalableTag<float>;
+  const D d;
+  const std::size_t step = BlockLanes<T>(d);
+  for (std::size_t i = 0; i < n; i += step) {
+    const std::size_t count = std::min(step, n - i);
+    HWY_ALIGN T ib[HWY_LANES(float) * kBlockVectors<T>] = {};
+    HWY_ALIGN float ob[kBlockVectors<T>][HWY_LANES(float)];
+    std::memcpy(ib, in + i, count * sizeof(T));
+    const Block<T, D> b = LoadBlock(d, ib);
+    for (std::size_t j = 0; j < kBlockVectors<T>; ++j) hn::Store(b.v[j], d, ob[j]);
+    for (std::size_t e = 0; e < count; ++e) out[i + e] = ob[e % kBlockVectors<T>][e / kBlockVectors<T>];
   }
 }
 
 template <class T>
 void NarrowArray(const float* in, T* out, std::size_t n) {
-  const hn::ScalableTag<float> d;
-  const std::size_t lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) StoreMath<false>(d, hn::LoadU(d, in + i), out + i);
-  if (i < n) {
-    HWY_ALIGN float ib[HWY_LANES(float)] = {};
-    HWY_ALIGN T ob[HWY_LANES(float)];
-    std::memcpy(ib, in + i, (n - i) * sizeof(float));
-    StoreMath<false>(d, hn::Load(d, ib), ob);
-    std::memcpy(out + i, ob, (n - i) * sizeof(T));
+  using D = hn::ScalableTag<float>;
+  const D d;
+  const std::size_t step = BlockLanes<T>(d);
+  for (std::size_t i = 0; i < n; i += step) {
+    const std::size_t count = std::min(step, n - i);
+    HWY_ALIGN float ib[kBlockVectors<T>][HWY_LANES(float)] = {};
+    HWY_ALIGN T ob[HWY_LANES(float) * kBlockVectors<T>];
+    for (std::size_t e = 0; e < count; ++e) ib[e % kBlockVectors<T>][e / kBlockVectors<T>] = in[i + e];
+    Block<T, D> b;
+    for (std::size_t j = 0; j < kBlockVectors<T>; ++j) b.v[j] = hn::Load(d, ib[j]);
+    StoreBlock<false>(d, b, ob);
+    std::memcpy(out + i, ob, count * sizeof(T));
   }
 }
 
@@ -200,7 +226,6 @@ HWY_AFTER_NAMESPACE();
 
 #include "src/cpu/convert.h"
 #include "src/cpu/kernels.h"
-#include "src/cpu/tuning.h"
 
 namespace gem::cpu {
 

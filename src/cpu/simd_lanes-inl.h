@@ -39,51 +39,51 @@ struct LaneMask {
 };
 
 template <class D>
-inline Lanes<D> operator+(const Lanes<D>& a, const Lanes<D>& b) {
+inline Lanes<D> operator+(Lanes<D> a, Lanes<D> b) {
   return {hn::Add(a.v, b.v)};
 }
 template <class D>
-inline Lanes<D> operator-(const Lanes<D>& a, const Lanes<D>& b) {
+inline Lanes<D> operator-(Lanes<D> a, Lanes<D> b) {
   return {hn::Sub(a.v, b.v)};
 }
 template <class D>
-inline Lanes<D> operator*(const Lanes<D>& a, const Lanes<D>& b) {
+inline Lanes<D> operator*(Lanes<D> a, Lanes<D> b) {
   return {hn::Mul(a.v, b.v)};
 }
 template <class D>
-inline Lanes<D> operator/(const Lanes<D>& a, const Lanes<D>& b) {
+inline Lanes<D> operator/(Lanes<D> a, Lanes<D> b) {
   return {hn::Div(a.v, b.v)};
 }
 
 template <class D>
-inline LaneMask<D> operator<(const Lanes<D>& a, const Lanes<D>& b) {
+inline LaneMask<D> operator<(Lanes<D> a, Lanes<D> b) {
   return {hn::Lt(a.v, b.v)};
 }
 template <class D>
-inline LaneMask<D> operator>(const Lanes<D>& a, const Lanes<D>& b) {
+inline LaneMask<D> operator>(Lanes<D> a, Lanes<D> b) {
   return {hn::Gt(a.v, b.v)};
 }
 template <class D>
-inline LaneMask<D> operator<=(const Lanes<D>& a, const Lanes<D>& b) {
+inline LaneMask<D> operator<=(Lanes<D> a, Lanes<D> b) {
   return {hn::Le(a.v, b.v)};
 }
 template <class D>
-inline LaneMask<D> operator>=(const Lanes<D>& a, const Lanes<D>& b) {
+inline LaneMask<D> operator>=(Lanes<D> a, Lanes<D> b) {
   return {hn::Ge(a.v, b.v)};
 }
 
 /// m ? a : b per lane.
 template <class D>
-inline Lanes<D> select(const LaneMask<D>& m, const Lanes<D>& a, const Lanes<D>& b) {
+inline Lanes<D> select(LaneMask<D> m, Lanes<D> a, Lanes<D> b) {
   return {hn::IfThenElse(m.m, a.v, b.v)};
 }
 /// True when any lane is set (guards the rare far-tail branches of the SE-GEM forms).
 template <class D>
-inline bool any(const LaneMask<D>& m) {
+inline bool any(LaneMask<D> m) {
   return !hn::AllFalse(D(), m.m);
 }
 template <class D>
-inline LaneMask<D> mask_or(const LaneMask<D>& a, const LaneMask<D>& b) {
+inline LaneMask<D> mask_or(LaneMask<D> a, LaneMask<D> b) {
   return {hn::Or(a.m, b.m)};
 }
 

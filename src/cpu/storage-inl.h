@@ -17,7 +17,9 @@
 #define GEM_CPU_STORAGE_INL_H_
 #endif
 
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "gem/numeric.h"
 #include "hwy/highway.h"
@@ -92,17 +94,26 @@ HWY_INLINE hn::Vec<D> BF16BitsToFloat(D d, hn::Vec<hn::Rebind<uint16_t, D>> bits
   return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du, bits)));
 }
 
+/// float -> 32-bit lanes whose upper 16 bits are the bfloat16 rounded to nearest even (NaN
+/// kept quiet, as gem::bfloat16::from_float); the lower 16 bits are to be dropped.
+template <class D>
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> FloatToBF16High(D d, hn::Vec<D> v) {
+  (void)d;
+  const hn::RebindToUnsigned<D> du;
+  auto u = hn::BitCast(du, v);
+  // NaN: set the quiet bit and clear the bits below the bfloat16, so rounding cannot carry.
+  u = hn::IfThenElse(hn::RebindMask(du, hn::IsNaN(v)),
+                     hn::And(hn::Or(u, hn::Set(du, 0x00400000u)), hn::Set(du, 0xFFFF0000u)), u);
+  const auto lsb = hn::And(hn::ShiftRight<16>(u), hn::Set(du, 1u));
+  return hn::Add(u, hn::Add(hn::Set(du, 0x7FFFu), lsb));
+}
+
 /// float -> bfloat16 bits, round to nearest even, NaN kept quiet (gem::bfloat16::from_float).
 template <class D>
 HWY_INLINE hn::Vec<hn::Rebind<uint16_t, D>> FloatToBF16Bits(D d, hn::Vec<D> v) {
-  const hn::RebindToUnsigned<D> du;
   const hn::RebindToSigned<D> di;
-  const auto u = hn::BitCast(du, v);
-  const auto lsb = hn::And(hn::ShiftRight<16>(u), hn::Set(du, 1));
-  const auto rounded = hn::ShiftRight<16>(hn::Add(u, hn::Add(hn::Set(du, 0x7FFF), lsb)));
-  const auto quiet_nan = hn::Or(hn::ShiftRight<16>(u), hn::Set(du, 0x40));
-  const auto r = hn::IfThenElse(hn::RebindMask(du, hn::IsNaN(v)), quiet_nan, rounded);
-  return hn::DemoteTo(hn::Rebind<uint16_t, D>(), hn::BitCast(di, r));  // lanes in [0, 0xFFFF]
+  const auto top = hn::ShiftRight<16>(FloatToBF16High(d, v));
+  return hn::DemoteTo(hn::Rebind<uint16_t, D>(), hn::BitCast(di, top));  // lanes in [0, 0xFFFF]
 }
 
 // ---- Storage arrays <-> math lanes --------------------------------------------------------------
@@ -149,6 +160,52 @@ HWY_INLINE void StoreMath(D d, hn::Vec<D> v, half* p) {
 template <bool kStream, class D>
 HWY_INLINE void StoreMath(D d, hn::Vec<D> v, bfloat16* p) {
   StoreTo<kStream>(hn::Rebind<uint16_t, D>(), FloatToBF16Bits(d, v), reinterpret_cast<uint16_t*>(p));
+}
+
+// ---- Blocks: what one load of storage fills ---------------------------------------------------
+// One math vector, except for bfloat16 (not on the one-lane scalar target): a vector of
+// 32-bit lanes holds two bfloat16, the even element in the lower half and the odd one in the
+// upper half, so one load gives two float vectors by a shift and a mask (the odd one is
+// already in place) and one store takes two, with no cross-lane shuffles: a third fewer
+// operations than widening and narrowing each half.
+
+template <class T>
+constexpr std::size_t kBlockVectors = (std::is_same_v<T, bfloat16> && HWY_TARGET != HWY_SCALAR) ? 2 : 1;
+
+/// v[0] (and v[1]): the math vectors of one block. For paired bfloat16, v[0] holds the even
+/// and v[1] the odd elements; everything in between is element-wise, so order does not matter.
+template <class T, class D>
+struct Block {
+  hn::Vec<D> v[kBlockVectors<T>];
+};
+
+template <class T, class D>
+HWY_INLINE std::size_t BlockLanes(D d) {
+  return hn::Lanes(d) * kBlockVectors<T>;
+}
+
+template <class D, class T>
+HWY_INLINE Block<T, D> LoadBlock(D d, const T* p) {
+  if constexpr (kBlockVectors<T> == 2) {
+    const hn::RebindToUnsigned<D> du;
+    const auto u = hn::LoadU(du, reinterpret_cast<const uint32_t*>(p));
+    return {{hn::BitCast(d, hn::ShiftLeft<16>(u)), hn::BitCast(d, hn::And(u, hn::Set(du, 0xFFFF0000u)))}};
+  } else {
+    return {{LoadMath(d, p)}};
+  }
+}
+
+template <bool kStream, class D, class T>
+HWY_INLINE void StoreBlock(D d, const Block<T, D>& b, T* p) {
+  if constexpr (kBlockVectors<T> == 2) {
+    const hn::RebindToUnsigned<D> du;
+    const auto even = FloatToBF16High(d, b.v[0]);
+    const auto odd = FloatToBF16High(d, b.v[1]);
+    const auto packed = hn::Or(hn::And(odd, hn::Set(du, 0xFFFF0000u)), hn::ShiftRight<16>(even));
+    StoreTo<kStream>(du, packed, reinterpret_cast<uint32_t*>(p));
+  } else {
+    StoreMath<kStream>(d, b.v[0], p);
+  }
 }
 
 }  // namespace HWY_NAMESPACE

@@ -1,6 +1,7 @@
 // The per-element functions the kernels apply, as small functors passed by value to a kernel.
 // They only call the core headers (one statement of the math): f and f' through the lane forms
-// of gem_lanes.h with a compile-time N, f'' and the binary64 fallback through gem.h.
+// of gem_lanes.h with a compile-time N, f'' and the binary64 fallback through gem.h, the
+// eps-derivatives through gem_eps_grad.h.
 //
 // Dispatch (host): GEM uses E-GEM's functors (eps = 1), so each storage type has 2 x 8 lane
 // functors per derivative. Float and 16-bit storage with eps outside [2^-126, FLT_MAX] use the

@@ -64,6 +64,8 @@ __global__ void __launch_bounds__(kBlockThreads)
   else bias_forward_columns<kVectorLanes<T>>(fn, x, bias, y, rows, channels);
 }
 
+// With z = x + b broadcast over rows: d y[r,c] / d x[r,c] = f'(z[r,c]) and y[r,c] depends on
+// b[c] for every r, so grad_x = grad_out * f'(z) and grad_b[c] = sum over r of grad_x[r, c].
 template <int G, class T, class Fn>
 __device__ __forceinline__ void bias_backward_columns(const Fn& fn, const T* grad_out, const T* x, const T* bias,
                                                       T* grad_x, opmath_t<T>* smem, opmath_t<T>* partial,

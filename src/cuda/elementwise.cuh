@@ -1,6 +1,7 @@
-// forward, backward, backward_grad2 and eps_partial: one grid-stride kernel per shape of operation, the
-// per-element function a functor (activation_fn.cuh). Included by one .cu per storage type,
-// which instantiates the entry points (gem_kernels_<dtype>.cu).
+// forward, backward, backward_grad2 and eps_partial: one grid-stride kernel per shape of
+// operation (y = fn(x), out = g * fn(x)), the per-element function a functor (activation_fn.cuh).
+// Included by one .cu per storage type, which instantiates the entry points
+// (elementwise_<dtype>.cu).
 #pragma once
 
 #include <cstddef>

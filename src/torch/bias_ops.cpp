@@ -19,6 +19,7 @@
 
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "gem/torch/functional.h"
 #include "src/torch/bias_args.h"
@@ -49,7 +50,8 @@ const c10::TypedOperatorHandle<BiasBackwardFn>& bias_backward_op() {
 at::Tensor column_sums(const at::Tensor& grad_x, const at::Tensor& bias) {
   if (bias.numel() == 0) return at::zeros_like(bias);
   const at::ScalarType acc = grad_x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
-  return grad_x.reshape({-1, grad_x.size(-1)}).sum({0}, /*keepdim=*/false, acc).to(bias.scalar_type());
+  const std::vector<int64_t> rows{0};
+  return grad_x.reshape({-1, grad_x.size(-1)}).sum(rows, /*keepdim=*/false, acc).to(bias.scalar_type());
 }
 
 // ---- CPU: the composition -------------------------------------------------------------------

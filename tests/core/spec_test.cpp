@@ -119,7 +119,10 @@ TEST(Spec, EveryErrorSaysWhatWasWrong) {
       {"elu:alpha=1,alpha=2", "'alpha' given twice"},
       {"egem:N=2", "E-GEM needs eps, e.g. egem:N=2,eps=1e-4"},
       {"segem", "SE-GEM needs eps, e.g. segem:N=1,eps=1e-4"},
-      {"gem:N=2,eps=0.5", "GEM has no eps (it is fixed at 1); use egem:N=...,eps=0.5 for a GEM with another eps"},
+      {"gem:N=2,eps=0.5", "GEM has no eps (it is fixed at 1); use egem:N=2,eps=0.5 for a GEM with another eps"},
+      {"gem:eps=0.5,N=3", "GEM has no eps (it is fixed at 1); use egem:N=3,eps=0.5 for a GEM with another eps"},
+      {"egem:N=1,eps=1e-400", "E-GEM eps must be finite and > 0, got 1e-400"},
+      {"egem:N=", "GEM order N must be an integer in [1, 8], got an empty value"},
       {"egem:N=two,eps=1e-4", "GEM order N must be an integer in [1, 8], got two"},
       {"egem:N=2,eps=-1", "E-GEM eps must be finite and > 0, got -1"},
       {"segem:N=2,eps=0", "SE-GEM eps must be finite and > 0, got 0"},
@@ -142,15 +145,13 @@ TEST(Spec, EveryErrorSaysWhatWasWrong) {
     EXPECT_EQ(parse_error(c.text), std::string("activation spec '") + c.text + "': " + c.message) << c.text;
 }
 
-/// N out of range gives spec 4's message. (spec.h lets validate_order's message through
-/// as is, without the "activation spec '...': " prefix the other errors carry; either is
-/// accepted here.)
+/// N out of range gives spec 4's message, after the prefix every spec error carries.
 TEST(Spec, OrderOutOfRangeGivesSpecMessage) {
   for (const char* n : {"0", "-1", "9", "2.5", "16"}) {
     const std::string text = std::string("egem:N=") + n + ",eps=1e-4";
     const std::string spec_text = std::string("GEM order N must be an integer in [1, 8], got ") + n;
     const std::string got = parse_error(text);
-    EXPECT_TRUE(got == spec_text || got == "activation spec '" + text + "': " + spec_text) << got;
+    EXPECT_EQ(got, "activation spec '" + text + "': " + spec_text);
   }
 }
 

@@ -376,7 +376,11 @@ TEST(CudaElementwiseArguments, InvalidParametersThrowBeforeAnyLaunch) {
     EXPECT_THROW(cuda::bias_forward<bfloat16>(p, nullptr, nullptr, nullptr, 0, 0, nullptr), std::invalid_argument);
     EXPECT_THROW(cuda::bias_backward<float>(p, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr, 0, nullptr),
                  std::invalid_argument);
+    EXPECT_THROW(cuda::eps_partial<float>(p, 0, nullptr, nullptr, 0, nullptr), std::invalid_argument);
   }
+  for (int which : {-1, 3})
+    EXPECT_THROW(cuda::eps_partial<double>(make_egem(1, 1e-4), which, nullptr, nullptr, 0, nullptr),
+                 std::invalid_argument);
 }
 
 }  // namespace

@@ -55,13 +55,17 @@ EpsGradConstants<W> make_eps_grad_constants(int n, double eps) {
   return {static_cast<W>(fe), ke, n};
 }
 
-/// The three eps-derivatives of E-GEM at a > 0 (a may be +inf).
+/// Which eps-derivative (the `which` of gem::eps_partial).
+enum class EpsPartialKind : int { df_deps = 0, d2f_dx_deps = 1, d2f_deps2 = 2 };
+
+/// One eps-derivative of E-GEM at a > 0 (a may be +inf). Kernels ask for one quantity: each
+/// costs one frexp and two ldexp.
 template <class W>
-GEM_HOST_DEVICE GEM_INLINE EpsDerivs<W> egem_eps_derivs_positive(W a, const EpsGradConstants<W>& c) {
+GEM_HOST_DEVICE GEM_INLINE W egem_eps_partial_positive(EpsPartialKind which, W a, const EpsGradConstants<W>& c) {
   using std::frexp;
   using std::isinf;
   using std::ldexp;
-  if (isinf(a)) return {-W(0), W(0), W(0)};
+  if (isinf(a)) return which == EpsPartialKind::df_deps ? -W(0) : W(0);
   const int m = 2 * c.n;
   const W mm1 = W(m - 1), mp1 = W(m + 1);
   int ka = 0;
@@ -70,33 +74,49 @@ GEM_HOST_DEVICE GEM_INLINE EpsDerivs<W> egem_eps_derivs_positive(W a, const EpsG
   for (int i = 1; i < c.n; ++i) fh *= fa;
   const W pa = fh * fh;
   const W fe = c.fe;
-  const int kr = m * ka - c.ke;         // r = (pa/fe) 2^kr
+  const int kr = m * ka - c.ke;  // r = (pa/fe) 2^kr
   const W r = ldexp(pa / fe, kr);
-  if (r <= W(1)) {                      // inner side: powers of a in the numerator
-    const W d = W(1) + r, d2 = d * d, d3 = d2 * d;
-    const W num1 = (fa * pa) / (fe * fe);  // a^(m+1)/eps^2 without its power of two
-    return {-ldexp(num1 / d2, (m + 1) * ka - 2 * c.ke),
-            ldexp(((mm1 * r - mp1) * (pa / (fe * fe))) / d3, m * ka - 2 * c.ke),
-            ldexp((W(2) * (num1 / fe)) / d3, (m + 1) * ka - 3 * c.ke)};
+  if (r <= W(1)) {  // inner side: powers of a in the numerator
+    const W d = W(1) + r, d2 = d * d;
+    switch (which) {
+      case EpsPartialKind::df_deps:  // -a^(m+1)/eps^2 / (1+r)^2
+        return -ldexp(((fa * pa) / (fe * fe)) / d2, (m + 1) * ka - 2 * c.ke);
+      case EpsPartialKind::d2f_dx_deps:  // ((m-1) r - (m+1)) a^m/eps^2 / (1+r)^3
+        return ldexp(((mm1 * r - mp1) * (pa / (fe * fe))) / (d2 * d), m * ka - 2 * c.ke);
+      default:  // 2 a^(m+1)/eps^3 / (1+r)^3
+        return ldexp((W(2) * ((fa * pa) / (fe * fe * fe))) / (d2 * d), (m + 1) * ka - 3 * c.ke);
+    }
   }
-  const W q = ldexp(fe / pa, -kr);      // outer side: powers of a in the denominator
-  const W d = W(1) + q, d2 = d * d, d3 = d2 * d;
-  return {-ldexp((fa / pa) / d2, (1 - m) * ka),
-          ldexp(((mm1 - mp1 * q) / pa) / d3, -m * ka),
-          ldexp((W(2) * ((fa / pa) / pa)) / d3, (1 - 2 * m) * ka)};
+  const W q = ldexp(fe / pa, -kr);  // outer side: powers of a in the denominator
+  const W d = W(1) + q, d2 = d * d;
+  switch (which) {
+    case EpsPartialKind::df_deps:  // -a^(1-m) / (1+q)^2
+      return -ldexp((fa / pa) / d2, (1 - m) * ka);
+    case EpsPartialKind::d2f_dx_deps:  // ((m-1) - (m+1) q) a^-m / (1+q)^3
+      return ldexp(((mm1 - mp1 * q) / pa) / (d2 * d), -m * ka);
+    default:  // 2 a^(1-2m) / (1+q)^3
+      return ldexp((W(2) * ((fa / pa) / pa)) / (d2 * d), (1 - 2 * m) * ka);
+  }
 }
 
-/// df/deps, d2f/(dx deps), d2f/deps2 of the variant at x (any x).
+/// One eps-derivative of the variant at x (any x).
+template <class W>
+GEM_HOST_DEVICE GEM_INLINE W gem_eps_partial(Variant v, EpsPartialKind which, W x, const EpsGradConstants<W>& c) {
+  if (x != x) return x;  // NaN
+  if (v == Variant::segem) {
+    if (x >= W(0)) return W(0);  // identity branch: no eps
+    const W e = egem_eps_partial_positive(which, -x, c);
+    return which == EpsPartialKind::d2f_dx_deps ? -e : e;
+  }
+  if (x <= W(0)) return W(0);
+  return egem_eps_partial_positive(which, x, c);
+}
+
+/// All three eps-derivatives of the variant at x.
 template <class W>
 GEM_HOST_DEVICE GEM_INLINE EpsDerivs<W> gem_eps_derivs(Variant v, W x, const EpsGradConstants<W>& c) {
-  if (x != x) return {x, x, x};  // NaN
-  if (v == Variant::segem) {
-    if (x >= W(0)) return {W(0), W(0), W(0)};  // identity branch: no eps
-    const EpsDerivs<W> e = egem_eps_derivs_positive(-x, c);
-    return {e.df_deps, -e.d2f_dx_deps, e.d2f_deps2};
-  }
-  if (x <= W(0)) return {W(0), W(0), W(0)};
-  return egem_eps_derivs_positive(x, c);
+  return {gem_eps_partial(v, EpsPartialKind::df_deps, x, c), gem_eps_partial(v, EpsPartialKind::d2f_dx_deps, x, c),
+          gem_eps_partial(v, EpsPartialKind::d2f_deps2, x, c)};
 }
 
 }  // namespace gem

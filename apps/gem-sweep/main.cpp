@@ -1,0 +1,115 @@
+// gem-sweep: a recipe over activations x seeds, and the report of the runs.
+//   gem-sweep run --recipe fashion-local [--act SPEC]... [--seeds 1,2,3] [--out runs] [fields...]
+//   gem-sweep report [--in runs]... [--out results/report]
+//   gem-sweep recipes
+// parse (CLI11) -> options -> src/train/sweep (plan_sweep, run_sweep) / src/train/report.
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "src/train/report/write_report.h"
+#include "src/train/sweep/sweep.h"
+#include "src/train/trainer/field_flags.h"
+#include "src/train/trainer/memory_tuning.h"
+#include "src/train/trainer/recipe.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;  // a run or the report failed
+constexpr int kExitUsage = 2;    // bad flags or options
+
+std::filesystem::path beside_this_program(const std::string& name) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot locate gem-sweep itself (" + ec.message() + "); pass --gem-train PATH");
+  return self.parent_path() / name;
+}
+
+int list_recipes(const std::string& dir) {
+  for (const std::string& name : gem::train::recipe_names(dir)) {
+    const gem::train::Recipe r = gem::train::load_recipe(name, dir);
+    std::cout << name << ": " << r.activations.size() << " activations x " << r.seeds.size() << " seeds\n  "
+              << r.description << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gem-sweep: train a recipe over activations x seeds (resumable) and report the results"};
+  app.require_subcommand(1);
+  std::string recipes_dir = gem::train::default_recipes_dir().string();
+  app.add_option("--recipes-dir", recipes_dir, "Where recipe names are looked up")->capture_default_str();
+
+  // gem-sweep run
+  gem::train::SweepOptions sweep;
+  std::string sweep_out = sweep.out.string();
+  CLI::App* run = app.add_subcommand("run", "Train every activation x seed of a recipe; finished runs are skipped");
+  run->add_option("--recipe", sweep.recipe, "Recipe name (experiments/<name>.json) or path")->required();
+  run->add_option("--act", sweep.activations, "Activation spec, repeat for several (default: the recipe's list)");
+  run->add_option("--seeds", sweep.seeds, "Seeds, comma-separated (default: the recipe's)")->delimiter(',');
+  run->add_option("--out", sweep_out, "Runs go to <out>/<recipe>/<activation>/seed-<s>")->capture_default_str();
+  int jobs = 1;
+  std::string gem_train;
+  run->add_option("--jobs", jobs,
+                  "Runs at a time; above 1 each run is a gem-train process (give each --threads 1)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  run->add_option("--gem-train", gem_train, "gem-train program for --jobs > 1 (default: beside gem-sweep)");
+  gem::train::FieldFlags fields(*run, {"activation", "seed"});
+  run->footer("Each run's progress is also in its train.log; one line per epoch unless --log-every is given.");
+
+  // gem-sweep report
+  gem::train::ReportOptions report;
+  std::vector<std::string> report_in{"runs"};
+  std::string report_out = report.out.string();
+  bool no_plots = false;
+  CLI::App* rep = app.add_subcommand("report", "Markdown + CSV tables (mean +- std over seeds) and PNG plots");
+  rep->add_option("--in", report_in, "Folders with runs (a sweep's --out), repeat for several")->capture_default_str();
+  rep->add_option("--out", report_out, "Folder for report.md, report.csv and the PNGs")->capture_default_str();
+  rep->add_option("--gnuplot", report.gnuplot, "gnuplot program (a name on PATH or a path)")->capture_default_str();
+  rep->add_flag("--no-plots", no_plots, "Tables only (no gnuplot needed)");
+  rep->add_option("--machine", report.machine, "Machine description for the report (default: from /proc/cpuinfo)");
+
+  CLI::App* recipes = app.add_subcommand("recipes", "List the recipes with their descriptions");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+
+  const std::string command = app.get_subcommands().front()->get_name();
+  try {
+    if (*recipes) return list_recipes(recipes_dir);
+    if (*run) {
+      sweep.recipes_dir = recipes_dir;
+      sweep.out = sweep_out;
+      sweep.overrides = fields.overrides();
+      const gem::train::SweepPlan plan = gem::train::plan_sweep(sweep);
+      gem::train::keep_freed_memory();
+      const gem::train::Runner runner =
+          jobs == 1 ? gem::train::in_process_runner()
+                    : gem::train::process_runner(gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train),
+                                                 plan.recipe.file);
+      const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
+      return result.failures.empty() ? 0 : kExitFailure;
+    }
+    report.inputs.assign(report_in.begin(), report_in.end());
+    report.out = report_out;
+    report.plots = !no_plots;
+    gem::train::write_report(report, std::cout);
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "gem-sweep " << command << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "gem-sweep " << command << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,83 @@
+// gem-train: one training run. parse (CLI11) -> resolve the recipe and flags into TrainOptions
+// -> print them -> run (src/train/trainer/run_training.h).
+//   gem-train --recipe fashion-local --act egem:N=1,eps=1e-4 --seed 1 --out runs/one
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "src/train/trainer/field_flags.h"
+#include "src/train/trainer/fields.h"
+#include "src/train/trainer/memory_tuning.h"
+#include "src/train/trainer/recipe.h"
+#include "src/train/trainer/run_training.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;  // the run failed (data, files, training)
+constexpr int kExitUsage = 2;    // bad flags or options
+
+const char* const kFooter = R"(Outputs in --out: options.json, metrics.jsonl (one line per epoch), checkpoint.pt (every epoch),
+summary.json (at the end; keys recipe, activation, seed, epochs, seconds, test_accuracy,
+best_test_accuracy, test_loss, dead_fraction, ...). Interrupted? Run the same command with --resume.
+Recipes: experiments/*.json (gem-sweep recipes lists them). Docs: docs/training.md.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gem-train: train one model with one activation (from a recipe, any field overridable)"};
+  std::string recipe_name;
+  std::string recipes_dir = gem::train::default_recipes_dir().string();
+  std::string out;
+  bool resume = false, print_only = false;
+  app.add_option("--recipe", recipe_name, "Recipe name (experiments/<name>.json) or path to a recipe file")->required();
+  app.add_option("--recipes-dir", recipes_dir, "Where recipe names are looked up")->capture_default_str();
+  app.add_option("--out", out, "Run folder for options, metrics, checkpoint and summary");
+  app.add_flag("--resume", resume, "Continue from --out's checkpoint (or return its summary if finished)");
+  int64_t stop_after = 0;
+  app.add_option("--stop-after-epochs", stop_after, "End this session after that many epochs (resume later)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--print-options", print_only, "Print the resolved options as JSON and exit");
+  gem::train::FieldFlags fields(app);
+  app.footer(kFooter);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+
+  gem::train::RunRequest request;
+  try {
+    const gem::train::Recipe recipe = gem::train::load_recipe(recipe_name, recipes_dir);
+    request.recipe = recipe.name;
+    request.options = gem::train::resolve_options(recipe, fields.overrides());
+    request.out = out;
+    request.resume = resume;
+    request.stop_after_epochs = stop_after;
+    std::cout << "gem-train: recipe " << recipe.name << " (" << recipe.file.string() << ")\n"
+              << gem::train::to_json(request.options).dump() << "\n";
+    if (print_only) return 0;
+    if (out.empty()) throw std::invalid_argument("--out is required: the folder for this run's files");
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "gem-train: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "gem-train: " << e.what() << "\n";
+    return kExitFailure;
+  }
+
+  try {
+    gem::train::keep_freed_memory();
+    gem::train::DataCache cache;
+    gem::train::run_training(request, std::cout, cache);
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "gem-train: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "gem-train: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}

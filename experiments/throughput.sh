@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Training throughput of the GEM family against ReLU on the same model (the issue-5 goal: within
+# 5%). Alternates short gem-train runs, one process and one thread at a time, so every activation
+# sees the same machine state; reports the training samples/s of each run's second epoch (the
+# first includes the process's warm-up), the median over rounds, and the ratio to ReLU's median.
+#   bash experiments/throughput.sh            (about 6 minutes on 2 cores)
+# Environment: GEM_BUILD_DIR (default build), ROUNDS (default 5), OUT (default runs/throughput).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${GEM_BUILD_DIR:-$root/build}
+rounds=${ROUNDS:-5}
+out=${OUT:-$root/runs/throughput}
+train=$build_dir/bin/gem-train
+acts=(relu egem:N=1,eps=1e-4 gem:N=1 gem:N=3 segem:N=1,eps=1e-4)
+# Short runs of two local recipes: 2 epochs of 8,000 images, no dead-unit probe (not timed anyway).
+common=(--epochs 2 --train-limit 8000 --test-limit 500 --dead-units false --log-every 0 --threads 1 --warmup-epochs 0)
+
+rm -rf "$out"
+for recipe in fashion-local fashion-resnet-local; do
+  for ((r = 1; r <= rounds; r++)); do
+    for act in "${acts[@]}"; do
+      dir=$out/$recipe/$r/${act//[:,=]/_}
+      "$train" --recipe "$recipe" --act "$act" --out "$dir" "${common[@]}" >"$out.log" 2>&1 ||
+        { cat "$out.log" >&2; exit 1; }
+    done
+  done
+done
+
+/usr/bin/python3 - "$out" "${acts[@]}" <<'PY'
+import json, pathlib, statistics, sys
+out, acts = pathlib.Path(sys.argv[1]), sys.argv[2:]
+for recipe in sorted(p.name for p in out.iterdir() if p.is_dir()):
+    print(f"\n{recipe}: training samples/s of epoch 2, median over rounds (min .. max), ratio to relu")
+    med = {}
+    for act in acts:
+        slug = act.replace(":", "_").replace(",", "_").replace("=", "_")
+        rates = [json.loads((d / slug / "metrics.jsonl").read_text().splitlines()[1])["samples_per_second"]
+                 for d in sorted((out / recipe).iterdir())]
+        med[act] = statistics.median(rates)
+        print(f"  {act:22s} {med[act]:8.0f}  ({min(rates):.0f} .. {max(rates):.0f}, {len(rates)} rounds)"
+              f"  {med[act] / med['relu']:.3f}")
+PY

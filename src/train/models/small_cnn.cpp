@@ -1,0 +1,31 @@
+#include "src/train/models/small_cnn.h"
+
+#include <torch/torch.h>
+
+namespace gem::train {
+
+SmallCnnImpl::SmallCnnImpl(const ModelOptions& o) {
+  const int64_t w = o.width;
+  conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, w, 3).padding(1)));
+  act1_ = register_module("act1", ProbedActivation(o.activation));
+  conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(w, 2 * w, 3).padding(1)));
+  act2_ = register_module("act2", ProbedActivation(o.activation));
+  torch::nn::Sequential head;
+  int64_t in = 2 * w * (o.in_height / 4) * (o.in_width / 4);
+  for (int64_t width : o.hidden) {
+    head->push_back(torch::nn::Linear(in, width));
+    head->push_back(ProbedActivation(o.activation));
+    in = width;
+  }
+  head->push_back(torch::nn::Linear(in, o.classes));
+  head_ = register_module("head", head);
+  he_initialise(*this);
+}
+
+torch::Tensor SmallCnnImpl::forward(const torch::Tensor& images) {
+  torch::Tensor x = torch::max_pool2d(act1_->forward(conv1_->forward(images)), 2);
+  x = torch::max_pool2d(act2_->forward(conv2_->forward(x)), 2);
+  return head_->forward(x.flatten(1));
+}
+
+}  // namespace gem::train

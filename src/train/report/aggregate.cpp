@@ -1,0 +1,110 @@
+#include "src/train/report/aggregate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace gem::train {
+namespace {
+
+std::vector<const RunRecord*> runs_of(const RecipeRuns& runs, const std::string& activation) {
+  std::vector<const RunRecord*> out;
+  for (const auto& r : runs.runs)
+    if (r.summary["activation"] == activation) out.push_back(&r);
+  return out;
+}
+
+MeanStd over(const std::vector<const RunRecord*>& runs, const char* key) {
+  std::vector<double> values;
+  for (const RunRecord* r : runs)
+    if (r->summary.contains(key) && r->summary[key].is_number()) values.push_back(r->summary[key].get<double>());
+  return mean_std(values);
+}
+
+std::string describe_setup(const nlohmann::json& summary) {
+  if (!summary.contains("options")) return "";
+  const nlohmann::json& o = summary["options"];
+  std::ostringstream s;
+  const std::string model = o.value("model", "?");
+  s << (model == "resnet" ? "ResNet-" + std::to_string(o.value("depth", 0)) + " (width " +
+                                std::to_string(o.value("width", 0)) + ")"
+                          : model == "cnn" ? "small CNN (width " + std::to_string(o.value("width", 0)) + ")" : model)
+    << " on " << o.value("dataset", "?") << ", " << summary.value("train_size", 0) << " training / "
+    << summary.value("test_size", 0) << " test images, " << o.value("epochs", 0) << " epochs, batch "
+    << o.value("batch_size", 0) << ", " << o.value("optimizer", "?") << " lr " << o.value("lr", 0.0) << " "
+    << o.value("schedule", "?");
+  if (o.value("warmup_epochs", 0.0) > 0) s << " (warm-up " << o.value("warmup_epochs", 0.0) << " epochs)";
+  s << ", weight decay " << o.value("weight_decay", 0.0);
+  if (o.value("augment_pad", 0) > 0 || o.value("augment_flip", false)) s << ", crop/flip augmentation";
+  s << "; " << summary.value("device", "?") << ", " << summary.value("threads", 0) << " threads";
+  return s.str();
+}
+
+}  // namespace
+
+MeanStd mean_std(const std::vector<double>& values) {
+  MeanStd m;
+  m.n = static_cast<int>(values.size());
+  if (m.n == 0) return m;
+  double sum = 0;
+  for (double v : values) sum += v;
+  m.mean = sum / m.n;
+  if (m.n > 1) {
+    double sq = 0;
+    for (double v : values) sq += (v - m.mean) * (v - m.mean);
+    m.std = std::sqrt(sq / (m.n - 1));
+  }
+  return m;
+}
+
+RecipeTable aggregate(const RecipeRuns& runs) {
+  RecipeTable table;
+  table.recipe = runs.recipe;
+  table.description = runs.description;
+  if (!runs.runs.empty()) table.setup = describe_setup(runs.runs.front().summary);
+  double relu_throughput = 0;
+  for (const std::string& activation : runs.activations) {
+    const auto mine = runs_of(runs, activation);
+    ActivationRow row;
+    row.activation = activation;
+    for (const RunRecord* r : mine) row.seeds.push_back(r->summary["seed"].get<int64_t>());
+    row.test_accuracy = over(mine, "test_accuracy");
+    row.best_test_accuracy = over(mine, "best_test_accuracy");
+    row.test_loss = over(mine, "test_loss");
+    row.best_test_loss = over(mine, "best_test_loss");
+    row.dead_fraction = over(mine, "dead_fraction");
+    row.seconds = over(mine, "seconds");
+    row.samples_per_second = over(mine, "samples_per_second");
+    if (activation == "relu") relu_throughput = row.samples_per_second.mean;
+    table.rows.push_back(row);
+  }
+  if (relu_throughput > 0)
+    for (auto& row : table.rows) row.throughput_vs_relu = row.samples_per_second.mean / relu_throughput;
+  return table;
+}
+
+std::vector<Curve> mean_curves(const RecipeRuns& runs) {
+  std::vector<Curve> curves;
+  for (const std::string& activation : runs.activations) {
+    const auto mine = runs_of(runs, activation);
+    Curve c;
+    c.activation = activation;
+    size_t epochs = SIZE_MAX;
+    for (const RunRecord* r : mine) epochs = std::min(epochs, r->history.size());
+    if (mine.empty() || epochs == 0 || epochs == SIZE_MAX) continue;
+    for (size_t e = 0; e < epochs; ++e) {
+      double acc = 0, loss = 0;
+      for (const RunRecord* r : mine) {
+        acc += r->history[e].test_accuracy;
+        loss += r->history[e].test_loss;
+      }
+      c.epochs.push_back(mine.front()->history[e].epoch);
+      c.test_accuracy.push_back(acc / static_cast<double>(mine.size()));
+      c.test_loss.push_back(loss / static_cast<double>(mine.size()));
+    }
+    curves.push_back(std::move(c));
+  }
+  return curves;
+}
+
+}  // namespace gem::train

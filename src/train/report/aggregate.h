@@ -1,0 +1,43 @@
+// Mean and standard deviation over seeds, per recipe and activation, and mean learning curves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/train/report/collect.h"
+
+namespace gem::train {
+
+/// Sample standard deviation (n - 1); std is 0 and `n` says 1 for a single value.
+struct MeanStd {
+  double mean = 0, std = 0;
+  int n = 0;
+};
+MeanStd mean_std(const std::vector<double>& values);
+
+struct ActivationRow {
+  std::string activation;
+  std::vector<int64_t> seeds;
+  MeanStd test_accuracy, best_test_accuracy, test_loss, best_test_loss;
+  MeanStd dead_fraction;  // n = 0 when no run measured it
+  MeanStd seconds, samples_per_second;
+  double throughput_vs_relu = 0;  // samples/s relative to relu of the recipe; 0 without relu
+};
+
+struct RecipeTable {
+  std::string recipe, description;
+  std::string setup;  // model, data, epochs, optimizer and schedule, from the first run's options
+  std::vector<ActivationRow> rows;
+};
+
+RecipeTable aggregate(const RecipeRuns& runs);
+
+struct Curve {
+  std::string activation;
+  std::vector<int64_t> epochs;                     // the epochs every run of it has
+  std::vector<double> test_accuracy, test_loss;    // means over its runs
+};
+std::vector<Curve> mean_curves(const RecipeRuns& runs);
+
+}  // namespace gem::train

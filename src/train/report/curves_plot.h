@@ -1,0 +1,25 @@
+// PNG of the mean test accuracy and test loss per epoch, one line per activation, drawn by
+// gnuplot (two panels side by side).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "src/train/report/aggregate.h"
+
+namespace gem::train {
+
+/// The gnuplot script that draws `curves` from `data` (written by write_curves_data) into `png`.
+std::string curves_script(const std::vector<Curve>& curves, const std::string& title,
+                          const std::filesystem::path& data, const std::filesystem::path& png);
+
+/// One gnuplot data block per curve: "epoch accuracy_percent loss" lines, blocks apart by two
+/// blank lines.
+std::string curves_data(const std::vector<Curve>& curves);
+
+/// Writes `png` atomically. Throws std::runtime_error when gnuplot is missing or fails.
+void plot_curves(const std::vector<Curve>& curves, const std::string& title, const std::filesystem::path& png,
+                 const std::string& gnuplot);
+
+}  // namespace gem::train

@@ -1,0 +1,77 @@
+#include "src/train/report/tables.h"
+
+#include <cstdio>
+
+namespace gem::train {
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string csv_number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string seed_list(const std::vector<int64_t>& seeds, const char* separator) {
+  std::string s;
+  for (int64_t seed : seeds) s += (s.empty() ? "" : separator) + std::to_string(seed);
+  return s;
+}
+
+}  // namespace
+
+std::string format_mean_std(const MeanStd& m, double scale, int digits) {
+  if (m.n == 0) return "–";
+  if (m.n == 1) return fixed(m.mean * scale, digits);
+  return fixed(m.mean * scale, digits) + " ± " + fixed(m.std * scale, digits);
+}
+
+void write_markdown_table(const RecipeTable& t, const std::string& image, std::ostream& out) {
+  out << "## " << t.recipe << "\n\n";
+  if (!t.description.empty()) out << t.description << "\n\n";
+  if (!t.setup.empty()) out << "Setup: " << t.setup << ".\n\n";
+  out << "| activation | seeds | final test acc % | best test acc % | final test loss | best test loss | dead units % "
+         "| time s | train samples/s | vs ReLU |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const ActivationRow& r : t.rows) {
+    out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_accuracy, 100, 2)
+        << " | " << format_mean_std(r.best_test_accuracy, 100, 2) << " | " << format_mean_std(r.test_loss, 1, 4)
+        << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | " << format_mean_std(r.dead_fraction, 100, 2)
+        << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0)
+        << " | " << (r.throughput_vs_relu > 0 ? fixed(r.throughput_vs_relu, 3) : "–") << " |\n";
+  }
+  out << "\n";
+  if (!image.empty()) out << "![" << t.recipe << ": test accuracy and loss per epoch](" << image << ")\n\n";
+}
+
+void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out) {
+  const char* metrics[] = {"test_accuracy", "best_test_accuracy", "test_loss", "best_test_loss",
+                           "dead_fraction", "seconds", "samples_per_second"};
+  out << "recipe,activation,runs,seeds";
+  for (const char* m : metrics) out << "," << m << "_mean," << m << "_std";
+  out << ",throughput_vs_relu\n";
+  for (const RecipeTable& t : tables)
+    for (const ActivationRow& r : t.rows) {
+      out << csv_field(t.recipe) << "," << csv_field(r.activation) << "," << r.seeds.size() << ","
+          << seed_list(r.seeds, " ");
+      for (const MeanStd* m : {&r.test_accuracy, &r.best_test_accuracy, &r.test_loss, &r.best_test_loss,
+                               &r.dead_fraction, &r.seconds, &r.samples_per_second}) {
+        out << "," << (m->n > 0 ? csv_number(m->mean) : "") << "," << (m->n > 1 ? csv_number(m->std) : "");
+      }
+      out << "," << (r.throughput_vs_relu > 0 ? csv_number(r.throughput_vs_relu) : "") << "\n";
+    }
+}
+
+}  // namespace gem::train

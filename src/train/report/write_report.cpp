@@ -1,0 +1,86 @@
+#include "src/train/report/write_report.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "gem/spec.h"
+#include "plot_command.h"  // apps/gem (gem_app): run_plot
+#include "src/train/report/aggregate.h"
+#include "src/train/report/collect.h"
+#include "src/train/report/curves_plot.h"
+#include "src/train/report/machine.h"
+#include "src/train/report/tables.h"
+#include "src/train/trainer/json_files.h"
+
+namespace gem::train {
+namespace {
+
+// What the columns mean; kept beside the code that computes them.
+const char* const kColumnNotes =
+    "Each row: mean ± sample standard deviation (n − 1) over the seeds listed (one seed: no ±). "
+    "*final* = after the last epoch, *best* = the best epoch's test accuracy / lowest test loss. "
+    "*dead units* = fraction of hidden units (channels of every activation layer) whose activation "
+    "derivative was exactly 0 for every test image of the final evaluation (docs/training.md). "
+    "*time* = training + evaluation seconds of a run; *train samples/s* = training throughput, "
+    "and *vs ReLU* that throughput over ReLU's in the same recipe (timings share the machine with "
+    "whatever else ran, so compare them within one sweep).\n\n";
+
+}  // namespace
+
+ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
+  const std::vector<RecipeRuns> recipes = collect_runs(options.inputs);
+  if (recipes.empty()) {
+    std::string where;
+    for (const auto& p : options.inputs) where += (where.empty() ? "" : ", ") + p.string();
+    throw std::runtime_error("no finished runs (summary.json) under " + where + "; run gem-sweep run first");
+  }
+  std::filesystem::create_directories(options.out);
+  ReportFiles files{options.out / "report.md", options.out / "report.csv", {}};
+
+  std::vector<RecipeTable> tables;
+  std::vector<std::string> all_activations;
+  std::ostringstream md;
+  std::string inputs;
+  for (const auto& p : options.inputs) inputs += (inputs.empty() ? "" : ", ") + p.string();
+  md << "# Training report\n\n"
+     << "Made " << (options.date.empty() ? utc_now() : options.date) << " on "
+     << (options.machine.empty() ? machine_description() : options.machine) << " from the runs in " << inputs
+     << ".\n\n"
+     << kColumnNotes;
+  for (const RecipeRuns& recipe : recipes) {
+    tables.push_back(aggregate(recipe));
+    std::string image;
+    if (options.plots) {
+      const std::filesystem::path png = options.out / (recipe.recipe + "-curves.png");
+      plot_curves(mean_curves(recipe), recipe.recipe + ": mean over seeds", png, options.gnuplot);
+      files.images.push_back(png);
+      image = png.filename().string();
+    }
+    write_markdown_table(tables.back(), image, md);
+    for (const auto& a : recipe.activations)
+      if (std::find(all_activations.begin(), all_activations.end(), a) == all_activations.end())
+        all_activations.push_back(a);
+  }
+  if (options.plots) {
+    gem::app::PlotOptions plot;
+    for (const auto& a : all_activations) plot.activations.push_back(ActivationSpec::parse(a));
+    plot.out = options.out / "activations.png";
+    plot.title = "the activations of this report: f, f' and f'' on [-4, 4]";
+    plot.gnuplot = options.gnuplot;
+    const gem::app::PlotFiles drawn = gem::app::run_plot(plot);
+    files.images.push_back(drawn.png);
+    md << "## The activations\n\n![f, f' and f'' of every activation above](activations.png)\n\n"
+       << "Values in activations.csv.\n";
+  }
+  write_text_atomically(files.markdown, md.str());
+  std::ostringstream csv;
+  write_csv_tables(tables, csv);
+  write_text_atomically(files.csv, csv.str());
+  log << "report: " << files.markdown.string() << ", " << files.csv.string();
+  for (const auto& image : files.images) log << ", " << image.filename().string();
+  log << "\n";
+  return files;
+}
+
+}  // namespace gem::train

@@ -1,0 +1,74 @@
+// gem-sweep run: a recipe over activation specs x seeds, one run folder each (run_dir.h).
+// Resumable: a run whose summary.json names the same recipe, activation and seed is skipped, a
+// run with a checkpoint continues from it, anything else starts. The plan is recorded in
+// <out>/<recipe>/sweep.json (the report lists activations in that order). In a sweep each run
+// prints one progress line per epoch unless the recipe or a flag sets log_every.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "src/train/trainer/recipe.h"
+#include "src/train/trainer/run_training.h"
+
+namespace gem::train {
+
+struct SweepOptions {
+  std::string recipe;                                      // name or path of a recipe file
+  std::filesystem::path recipes_dir;                       // where names are looked up
+  std::vector<std::string> activations;                    // empty: the recipe's
+  std::vector<int64_t> seeds;                              // empty: the recipe's
+  nlohmann::json overrides = nlohmann::json::object();     // training fields from flags
+  std::filesystem::path out = "runs";
+};
+
+struct PlannedRun {
+  std::string activation;  // canonical spec
+  int64_t seed = 0;
+  std::filesystem::path dir;
+  RunRequest request;
+};
+
+struct SweepPlan {
+  Recipe recipe;
+  std::filesystem::path root;  // <out>/<recipe>
+  std::vector<PlannedRun> runs;
+};
+
+/// Resolves and validates every run's options up front, so a bad override fails before any
+/// training. Throws std::invalid_argument.
+SweepPlan plan_sweep(const SweepOptions& options);
+
+/// True when dir/summary.json exists and names this recipe, activation (canonical) and seed.
+bool run_finished(const std::filesystem::path& dir, const std::string& recipe, const std::string& activation,
+                  int64_t seed);
+
+/// Trains one run and returns its summary; `log` receives its progress.
+using Runner = std::function<nlohmann::json(const RunRequest&, std::ostream& log)>;
+
+/// Runs in this process (run_training), all runs sharing one DataCache. One job at a time.
+Runner in_process_runner();
+
+/// Runs each as a child process `gem_train --recipe <recipe_file> --out <dir> --resume` with every
+/// training field passed as a flag; its output is appended to <dir>/train.log. Safe to call
+/// from several threads (jobs > 1).
+Runner process_runner(const std::filesystem::path& gem_train, const std::filesystem::path& recipe_file);
+
+struct SweepResult {
+  int ran = 0, skipped = 0;
+  std::vector<std::string> failures;  // "activation seed S: message"
+};
+
+/// Runs the plan, `jobs` runs at a time (jobs > 1 needs a runner that may be called from several
+/// threads, such as process_runner). Progress: with one job, each run's own lines go to its
+/// train.log and to `log`; with more, `log` gets a line when a run starts and ends. A failing
+/// run is reported and the sweep goes on; the result lists the failures.
+SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& runner, int jobs = 1);
+
+}  // namespace gem::train

@@ -1,0 +1,28 @@
+// JSON outputs of the harness: whole files replaced atomically (temporary file + rename, so a
+// reader or a crash never leaves half a summary), and JSON-lines files.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gem::train {
+
+/// Writes `text` to `path` atomically (creating the folder). Throws std::runtime_error.
+void write_text_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// `value` pretty-printed (2 spaces), atomically.
+void write_json_atomically(const std::filesystem::path& path, const nlohmann::json& value);
+
+/// One JSON value per line, atomically.
+void write_json_lines_atomically(const std::filesystem::path& path, const std::vector<nlohmann::json>& lines);
+
+/// Throws std::runtime_error naming the file when it cannot be read or is not JSON.
+nlohmann::json read_json_file(const std::filesystem::path& path);
+
+/// Every non-blank line of a JSON-lines file.
+std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path);
+
+}  // namespace gem::train

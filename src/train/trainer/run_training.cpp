@@ -1,0 +1,242 @@
+#include "src/train/trainer/run_training.h"
+
+#include <torch/cuda.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "gem/spec.h"
+#include "src/train/data/dataset.h"
+#include "src/train/models/classifier.h"
+#include "src/train/trainer/checkpoint.h"
+#include "src/train/trainer/fields.h"
+#include "src/train/trainer/json_files.h"
+#include "src/train/trainer/metrics.h"
+#include "src/train/trainer/progress.h"
+#include "src/train/trainer/schedule.h"
+#include "src/train/trainer/train_loop.h"
+
+namespace gem::train {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Fields that may change between the sessions of one run: they do not change what is computed
+// (threads can change the last bits of float sums; resume warns about it).
+bool may_change_on_resume(const std::string& key) {
+  return key == "threads" || key == "device" || key == "log_every";
+}
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * fraction);
+  return buf;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+torch::Device choose_device(const std::string& wanted) {
+  if (wanted == "cuda" && !torch::cuda::is_available())
+    throw std::invalid_argument("device cuda: no CUDA device is available to this LibTorch (use --device cpu or auto)");
+  if (wanted == "cuda" || (wanted == "auto" && torch::cuda::is_available())) return torch::Device(torch::kCUDA);
+  return torch::Device(torch::kCPU);
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, ClassifierImpl& model) {
+  if (o.optimizer == "adamw")
+    return std::make_unique<torch::optim::AdamW>(
+        model.parameters(), torch::optim::AdamWOptions(o.lr)
+                                .betas({o.adam_beta1, o.adam_beta2})
+                                .weight_decay(o.weight_decay));
+  return std::make_unique<torch::optim::SGD>(
+      model.parameters(),
+      torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+}
+
+void check_same_run(const json& saved, const json& now, const std::filesystem::path& checkpoint, std::ostream& log) {
+  std::string differing;
+  for (const auto& [key, value] : now.items()) {
+    const bool same = saved.contains(key) && saved[key] == value;
+    if (same) continue;
+    if (may_change_on_resume(key)) {
+      if (key == "threads")
+        log << "warning: resuming with threads " << value.dump() << " (the checkpoint ran with "
+            << (saved.contains(key) ? saved[key].dump() : "?")
+            << "): the metrics may differ in the last bits from an uninterrupted run\n";
+      continue;
+    }
+    differing += "\n  " + key + ": checkpoint " + (saved.contains(key) ? saved[key].dump() : "missing") + ", now " +
+                 value.dump();
+  }
+  if (!differing.empty())
+    throw std::invalid_argument("cannot resume " + checkpoint.string() + " with different options:" + differing +
+                                "\n  to fix: resume with the same options, or start a new run in another --out");
+}
+
+}  // namespace
+
+const PreparedData& DataCache::get(const DataOptions& options) {
+  const std::string key = json{{"dataset", options.dataset},
+                               {"dir", options.dir.string()},
+                               {"train_limit", options.train_limit},
+                               {"test_limit", options.test_limit},
+                               {"subset_seed", options.subset_seed}}
+                              .dump();
+  auto& slot = loaded_[key];
+  if (!slot) {
+    const TrainTestSplit split = load_data(options);
+    if (split.test.channels != split.train.channels || split.test.height != split.train.height ||
+        split.test.width != split.train.width)
+      throw std::runtime_error(split.test.source + ": test images do not have the training images' geometry");
+    auto data = std::make_unique<PreparedData>();
+    const Normalization norm = channel_statistics(split.train);
+    data->train = to_tensors(split.train, norm);
+    data->test = to_tensors(split.test, norm);
+    data->channels = split.train.channels;
+    data->height = split.train.height;
+    data->width = split.train.width;
+    data->classes = split.train.classes;
+    data->train_source = split.train.source;
+    data->test_source = split.test.source;
+    slot = std::move(data);
+  }
+  return *slot;
+}
+
+json run_training(const RunRequest& request, std::ostream& log, DataCache& cache) {
+  const TrainOptions& o = request.options;
+  validate(o);
+  const std::string activation = ActivationSpec::parse(o.activation).to_string();
+  const std::filesystem::path checkpoint_path = request.out / "checkpoint.pt", summary_path = request.out / "summary.json",
+                              metrics_path = request.out / "metrics.jsonl";
+  const std::string tag = "[" + request.recipe + " " + activation + " seed " + std::to_string(o.seed) + "] ";
+
+  if (std::filesystem::exists(summary_path)) {
+    if (!request.resume)
+      throw std::invalid_argument(request.out.string() + " already holds a finished run (summary.json); "
+                                  "choose another --out, or pass --resume to keep it");
+    log << tag << "already finished: " << summary_path.string() << "\n";
+    return read_json_file(summary_path);
+  }
+  if (!request.resume && std::filesystem::exists(checkpoint_path))
+    throw std::invalid_argument(request.out.string() + " already holds a run (checkpoint.pt); pass --resume to "
+                                "continue it, or choose another --out");
+
+  // threads 0 means torch's own default, also after an earlier run of this process set another count.
+  static const int torch_default_threads = at::get_num_threads();
+  at::set_num_threads(o.threads > 0 ? static_cast<int>(o.threads) : torch_default_threads);
+  const int threads = at::get_num_threads();
+  const torch::Device device = choose_device(o.device);
+  const PreparedData& data = cache.get(data_options(o));
+
+  torch::manual_seed(static_cast<uint64_t>(o.seed));
+  const Classifier model = make_model(model_options(o, data.channels, data.height, data.width, data.classes));
+  model->to(device);
+  const auto optimizer = make_optimizer(o, *model);
+
+  TrainingState state;
+  state.options = to_json(o);
+  if (request.resume && std::filesystem::exists(checkpoint_path)) {
+    check_same_run(read_checkpoint_state(checkpoint_path).options, state.options, checkpoint_path, log);
+    const TrainingState saved = load_checkpoint(checkpoint_path, *model, *optimizer, device);
+    state.epochs_done = saved.epochs_done;
+    state.history = saved.history;
+    state.seconds = saved.seconds;
+    log << tag << "resuming after epoch " << state.epochs_done << " of " << o.epochs << " from "
+        << checkpoint_path.string() << "\n";
+  }
+  std::vector<json> lines;
+  for (const auto& m : state.history) lines.push_back(to_json(m));
+  write_json_lines_atomically(metrics_path, lines);  // drops lines of an epoch the checkpoint lacks
+
+  const json extra = {{"options", state.options},
+                      {"device", device.str()},
+                      {"threads", threads},
+                      {"parameters", parameter_count(*model)},
+                      {"train_size", data.train.size()},
+                      {"test_size", data.test.size()},
+                      {"train_source", data.train_source},
+                      {"test_source", data.test_source},
+                      {"torch_version", TORCH_VERSION}};
+  json options_file = extra;
+  options_file["recipe"] = request.recipe;
+  options_file["activation"] = activation;
+  options_file["seed"] = o.seed;
+  write_json_atomically(request.out / "options.json", options_file);
+  if (state.epochs_done == 0)
+    log << tag << o.model << (o.model == "resnet" ? "-" + std::to_string(o.depth) : "") << ", "
+        << parameter_count(*model) << " parameters, " << data.train.size() << " training / " << data.test.size()
+        << " test images, " << device.str() << ", " << threads << " threads\n";
+
+  const int64_t steps_per_epoch = (data.train.size() + o.batch_size - 1) / o.batch_size;
+  double session_train_seconds = 0, last_eval_seconds = 0;
+  int64_t session_steps = 0;
+  const int64_t first_epoch = state.epochs_done;
+  for (int64_t epoch = first_epoch; epoch < o.epochs; ++epoch) {
+    if (request.stop_after_epochs > 0 && epoch - first_epoch == request.stop_after_epochs) {
+      log << tag << "stopping after epoch " << epoch << " as asked; continue with --resume\n";
+      return nullptr;
+    }
+    const EpochBatches batches(data.train, o.batch_size, /*shuffle=*/true, augmentation(o),
+                               static_cast<uint64_t>(o.seed), epoch);
+    const auto on_step = [&](const StepProgress& p) {
+      if (o.log_every == 0 || (p.step % o.log_every != 0 && p.step != p.steps)) return;
+      const double per_step = (session_train_seconds + p.seconds) / static_cast<double>(session_steps + p.step);
+      const int64_t steps_left = (p.steps - p.step) + (o.epochs - epoch - 1) * steps_per_epoch;
+      const double eta = eta_seconds(steps_left, per_step, o.epochs - epoch, last_eval_seconds);
+      log << tag << "epoch " << epoch + 1 << "/" << o.epochs << " step " << p.step << "/" << p.steps << " loss "
+          << fixed(p.loss, 4) << " lr " << fixed(p.lr, 5) << " | " << fixed(p.samples / p.seconds, 0)
+          << " samples/s | ETA " << format_duration(eta) << "\n";
+    };
+    const TrainStats train = train_epoch(*model, *optimizer, batches, device,
+                                         [&](int64_t step) { return learning_rate(o, epoch, step, steps_per_epoch); },
+                                         on_step);
+    session_train_seconds += train.seconds;
+    session_steps += batches.size();
+    const EvalStats eval = evaluate(*model, data.test, o.eval_batch_size, device, o.dead_units);
+    last_eval_seconds = eval.seconds;
+
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.lr = train.last_lr;
+    m.train_loss = train.loss;
+    m.train_accuracy = train.accuracy;
+    m.test_loss = eval.loss;
+    m.test_accuracy = eval.accuracy;
+    m.dead_measured = eval.dead_measured;
+    m.dead_units = eval.dead_units;
+    m.units = eval.units;
+    m.train_seconds = train.seconds;
+    m.eval_seconds = eval.seconds;
+    m.samples_per_second = static_cast<double>(train.samples) / train.seconds;
+    state.history.push_back(m);
+    state.epochs_done = epoch + 1;
+    state.seconds += train.seconds + eval.seconds;
+    lines.push_back(to_json(m));
+    write_json_lines_atomically(metrics_path, lines);
+    save_checkpoint(checkpoint_path, *model, *optimizer, state);
+    log << tag << "epoch " << m.epoch << "/" << o.epochs << ": train loss " << fixed(m.train_loss, 4) << " acc "
+        << percent(m.train_accuracy) << " | test loss " << fixed(m.test_loss, 4) << " acc " << percent(m.test_accuracy)
+        << " | dead " << (m.dead_measured ? percent(m.dead_fraction()) : std::string("not measured")) << " ("
+        << m.dead_units << "/" << m.units << ") | " << fixed(train.seconds, 1) << " s + eval "
+        << fixed(eval.seconds, 1) << " s\n";
+  }
+
+  const json summary = make_summary({request.recipe, activation, o.seed}, state.history, state.seconds, extra);
+  write_json_atomically(summary_path, summary);
+  log << tag << "done: test accuracy " << percent(summary["test_accuracy"].get<double>()) << " (best "
+      << percent(summary["best_test_accuracy"].get<double>()) << " at epoch " << summary["best_epoch"].get<int64_t>()
+      << "), test loss " << fixed(summary["test_loss"].get<double>(), 4) << ", "
+      << format_duration(state.seconds) << " -> " << summary_path.string() << "\n";
+  return summary;
+}
+
+}  // namespace gem::train

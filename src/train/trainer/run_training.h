@@ -1,0 +1,54 @@
+// A whole training run (gem-train; gem-sweep calls it once per activation and seed).
+//
+// Files in the run folder (`out`):
+//   options.json     the resolved options, recipe name, device, threads and versions
+//   metrics.jsonl    one line per finished epoch (metrics.h)
+//   checkpoint.pt    after every epoch, atomically (checkpoint.h); --resume continues from it
+//   summary.json     at the end, atomically (metrics.h: make_summary)
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "src/train/data/batches.h"
+#include "src/train/trainer/train_options.h"
+
+namespace gem::train {
+
+struct RunRequest {
+  std::string recipe;  // recorded in the outputs
+  TrainOptions options;
+  std::filesystem::path out;
+  bool resume = false;  // continue from out/checkpoint.pt if there is one (else start)
+  int64_t stop_after_epochs = 0;  // > 0: end this session after that many epochs (checkpoint
+                                  // kept, no summary); a later resume goes on
+};
+
+/// A loaded, normalised dataset.
+struct PreparedData {
+  TensorSet train, test;
+  int64_t channels = 0, height = 0, width = 0, classes = 0;
+  std::string train_source, test_source;
+};
+
+/// Datasets by their DataOptions, loaded once per process (a sweep reuses them across runs).
+class DataCache {
+ public:
+  const PreparedData& get(const DataOptions& options);
+
+ private:
+  std::map<std::string, std::unique_ptr<PreparedData>> loaded_;
+};
+
+/// Runs (or resumes, or, when out/summary.json exists and resume is set, just returns) the run
+/// and returns its summary (null when stop_after_epochs ended the session first). Progress goes to `log`. Throws std::invalid_argument for bad
+/// options or a run folder that already holds another run, std::runtime_error for data or
+/// file errors.
+nlohmann::json run_training(const RunRequest& request, std::ostream& log, DataCache& cache);
+
+}  // namespace gem::train

@@ -1,0 +1,88 @@
+#include "src/train/trainer/train_loop.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+
+#include "src/train/models/probed_activation.h"
+
+namespace gem::train {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const EpochBatches& batches,
+                       const torch::Device& device, const std::function<double(int64_t)>& lr_at,
+                       const std::function<void(const StepProgress&)>& on_step) {
+  const auto start = std::chrono::steady_clock::now();
+  model.train();
+  TrainStats stats;
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (int64_t s = 0; s < batches.size(); ++s) {
+    const Batch b = batches.batch(s);
+    const torch::Tensor x = b.images.to(device), y = b.labels.to(device);
+    const double lr = lr_at(s);
+    for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+    optimizer.zero_grad();
+    const torch::Tensor logits = model.forward(x);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+    loss.backward();
+    optimizer.step();
+
+    const int64_t n = y.size(0);
+    const double batch_loss = loss.item<double>();
+    loss_sum += batch_loss * static_cast<double>(n);
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    stats.samples += n;
+    stats.last_lr = lr;
+    if (on_step) on_step({s + 1, batches.size(), batch_loss, lr, stats.samples, seconds_since(start)});
+  }
+  stats.loss = loss_sum / static_cast<double>(stats.samples);
+  stats.accuracy = static_cast<double>(correct) / static_cast<double>(stats.samples);
+  stats.seconds = seconds_since(start);
+  return stats;
+}
+
+EvalStats evaluate(ClassifierImpl& model, const TensorSet& set, int64_t batch_size, const torch::Device& device,
+                   bool probe_dead_units) {
+  const auto start = std::chrono::steady_clock::now();
+  torch::NoGradGuard no_grad;
+  model.eval();
+  const auto layers = activation_layers(model);
+  if (probe_dead_units)
+    for (auto& layer : layers) layer->start_probe();
+
+  EvalStats stats;
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (int64_t first = 0; first < set.size(); first += batch_size) {
+    const int64_t n = std::min(batch_size, set.size() - first);
+    const torch::Tensor x = set.images.narrow(0, first, n).to(device), y = set.labels.narrow(0, first, n).to(device);
+    const torch::Tensor logits = model.forward(x);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    stats.samples += n;
+  }
+  if (probe_dead_units) {
+    stats.dead_measured = true;
+    for (auto& layer : layers) {
+      layer->stop_probe();
+      stats.units += layer->units();
+      stats.dead_units += layer->dead_units();
+    }
+  }
+  model.train();
+  stats.loss = loss_sum / static_cast<double>(stats.samples);
+  stats.accuracy = static_cast<double>(correct) / static_cast<double>(stats.samples);
+  stats.seconds = seconds_since(start);
+  return stats;
+}
+
+}  // namespace gem::train

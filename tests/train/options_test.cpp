@@ -1,0 +1,142 @@
+// Recipes, fields and flags, and the learning-rate schedule.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "src/train/trainer/field_flags.h"
+#include "src/train/trainer/fields.h"
+#include "src/train/trainer/recipe.h"
+#include "src/train/trainer/schedule.h"
+#include "train/data_files.h"
+
+namespace gem::train {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Recipes, EveryShippedRecipeLoadsAndValidates) {
+  const auto names = recipe_names(default_recipes_dir());
+  for (const char* required : {"mnist-local", "fashion-local", "fashion-resnet-local", "mnist", "cifar10-resnet56",
+                               "cifar100-resnet56"})
+    EXPECT_NE(std::find(names.begin(), names.end(), required), names.end()) << required;
+  for (const auto& name : names) {
+    const Recipe r = load_recipe(name, default_recipes_dir());
+    EXPECT_FALSE(r.description.empty()) << name;
+    EXPECT_FALSE(r.activations.empty()) << name;
+    EXPECT_FALSE(r.seeds.empty()) << name;
+    for (const auto& act : r.activations) {
+      json fields{{"activation", act}};
+      EXPECT_NO_THROW(resolve_options(r, fields)) << name << " " << act;
+    }
+  }
+}
+
+TEST(Recipes, PaperScaleRecipesUseTheUsualSchedule) {
+  const TrainOptions c10 = resolve_options(load_recipe("cifar10-resnet56", default_recipes_dir()), json::object());
+  EXPECT_EQ(c10.model, "resnet");
+  EXPECT_EQ(c10.depth, 56);
+  EXPECT_GE(c10.epochs, 164);
+  EXPECT_LE(c10.epochs, 200);
+  EXPECT_EQ(c10.optimizer, "sgd");
+  EXPECT_EQ(c10.augment_pad, 4);
+  EXPECT_TRUE(c10.augment_flip);
+}
+
+TEST(Recipes, BadRecipesSayWhatIsWrong) {
+  const auto dir = testing::fresh_dir("recipes");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / (name + ".json")) << text;
+  };
+  write("typo", R"({"description": "x", "train": {"epoch": 3}, "activations": ["relu"], "seeds": [1]})");
+  EXPECT_THAT(error_of([&] { load_recipe("typo", dir); }), HasSubstr("unknown field 'epoch'; known: dataset"));
+  write("type", R"({"train": {"epochs": "three"}})");
+  EXPECT_THAT(error_of([&] { load_recipe("type", dir); }), HasSubstr("epochs must be an integer, got \"three\""));
+  write("act", R"({"activations": ["egem:N=0,eps=1"]})");
+  EXPECT_THAT(error_of([&] { load_recipe("act", dir); }), HasSubstr("activation 'egem:N=0,eps=1'"));
+  write("key", R"({"activation": ["relu"]})");
+  EXPECT_THAT(error_of([&] { load_recipe("key", dir); }), HasSubstr("unknown key 'activation'"));
+  EXPECT_THAT(error_of([&] { load_recipe("absent", dir); }), HasSubstr("no recipe 'absent'"));
+  write("range", R"({"train": {"momentum": 1.5}})");
+  const Recipe r = load_recipe("range", dir);
+  EXPECT_THAT(error_of([&] { resolve_options(r, json::object()); }), HasSubstr("momentum: must be in [0, 1)"));
+}
+
+TEST(Recipes, RelativeDataDirIsRelativeToTheRecipeFile) {
+  const auto dir = testing::fresh_dir("recipe_paths");
+  std::ofstream(dir / "r.json") << R"({"train": {"data_dir": "../data/x"}})";
+  const Recipe r = load_recipe((dir / "r.json").string(), "/nowhere");
+  EXPECT_EQ(r.train["data_dir"], (dir.parent_path() / "data/x").string());
+}
+
+TEST(Fields, FlagsOverrideTheRecipe) {
+  const auto dir = testing::fresh_dir("flags");
+  std::ofstream(dir / "r.json") << R"({"train": {"epochs": 3, "lr": 0.5, "hidden": [4]}})";
+  CLI::App app;
+  FieldFlags flags(app);
+  const char* argv[] = {"x", "--epochs", "7", "--hidden", "32,16", "--nesterov", "true", "--act", "gem:N=2"};
+  app.parse(9, const_cast<char**>(argv));
+  const TrainOptions o = resolve_options(load_recipe((dir / "r.json").string(), dir), flags.overrides());
+  EXPECT_EQ(o.epochs, 7);
+  EXPECT_EQ(o.lr, 0.5);  // from the recipe
+  EXPECT_EQ(o.hidden, (std::vector<int64_t>{32, 16}));
+  EXPECT_TRUE(o.nesterov);
+  EXPECT_EQ(o.activation, "gem:N=2");
+}
+
+TEST(Fields, EveryFieldHasAFlagAndRoundTrips) {
+  CLI::App app;
+  FieldFlags flags(app);
+  for (const Field& f : train_fields()) EXPECT_NE(app.get_option_no_throw(f.flag), nullptr) << f.flag;
+  const TrainOptions defaults;
+  EXPECT_EQ(to_json(apply_fields(TrainOptions{}, to_json(defaults), "test")), to_json(defaults));
+  EXPECT_THAT(error_of([] {
+                CLI::App a;
+                FieldFlags f(a);
+                const char* argv[] = {"x", "--batch-size", "12x"};
+                a.parse(3, const_cast<char**>(argv));
+                f.overrides();
+              }),
+              HasSubstr("--batch-size: batch_size: expected an integer, got '12x'"));
+}
+
+TEST(Schedule, WarmupMultistepAndCosine) {
+  TrainOptions o;
+  o.lr = 0.1;
+  o.epochs = 10;
+  o.schedule = "multistep";
+  o.milestones = {5, 8};
+  o.gamma = 0.1;
+  o.warmup_epochs = 1;
+  const int64_t steps = 4;
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0, 0, steps), 0.025);  // (0 + 1) / 4 of lr
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0, 3, steps), 0.1);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 4, 3, steps), 0.1);
+  EXPECT_NEAR(learning_rate(o, 5, 0, steps), 0.01, 1e-15);
+  EXPECT_NEAR(learning_rate(o, 9, 3, steps), 0.001, 1e-15);
+  o.schedule = "cosine";
+  o.min_lr = 0.002;
+  EXPECT_DOUBLE_EQ(learning_rate(o, 1, 0, steps), 0.1);  // first step after the warm-up
+  const double mid = learning_rate(o, 5, 2, steps);     // t = 18 / 36
+  EXPECT_NEAR(mid, 0.002 + 0.098 * 0.5, 1e-12);
+  EXPECT_GT(learning_rate(o, 9, 3, steps), 0.002);
+  EXPECT_NEAR(learning_rate(o, 9, 3, steps), 0.002 + 0.098 * 0.5 * (1 + std::cos(M_PI * 35.0 / 36.0)), 1e-12);
+  o.schedule = "constant";
+  o.warmup_epochs = 0;
+  EXPECT_DOUBLE_EQ(learning_rate(o, 7, 1, steps), 0.1);
+}
+
+}  // namespace
+}  // namespace gem::train
