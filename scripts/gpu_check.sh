@@ -121,24 +121,24 @@ if [ -n "$LIB" ] && ! ldd "$LIB" | grep -q c10_cuda; then
   log "note: $LIB has no CUDA kernels (LibTorch without CUDA: GEM_TORCH_HAS_CUDA off)"
 fi
 
-# ---- tests/cuda -----------------------------------------------------------------------------------
-if [ -d "$BUILD/tests/cuda" ]; then
-  log "ctest tests/cuda"
-  (cd "$BUILD/tests/cuda" && timeout 240 ctest --output-on-failure -j 4 --timeout 200) > "$OUT/ctest_cuda.log" 2>&1
-  rc=$?
-  grep -E "tests passed|tests failed|Failed|\*\*\*|Skipped" "$OUT/ctest_cuda.log" | tail -15
-  phase_done ctest_cuda "$rc"
-fi
-
 # ---- The python check: correctness, gradients, benchmarks -------------------------------------------
 log "python check (library: ${LIB:-not built})"
 export OUT
 PYTHONUNBUFFERED=1 GEM_TORCH_LIBRARY=$LIB PYTHONPATH=$ROOT/python${PYTHONPATH:+:$PYTHONPATH} \
-  timeout 420 "$PY" scripts/gpu/gpu_check.py --out "$OUT" 2>&1 | tee "$OUT/gpu_check_py.log"
+  timeout 330 "$PY" scripts/gpu/gpu_check.py --out "$OUT" 2>&1 | tee "$OUT/gpu_check_py.log"
 rc=${PIPESTATUS[0]}
 phase_done python_check "$rc"
 # The table the script printed last (everything after its blank line).
 awk '/^== GEM GPU check/{p=1} p' "$OUT/gpu_check_py.log" > "$OUT/gpu_summary.txt"
+
+# ---- tests/cuda -----------------------------------------------------------------------------------
+if [ -d "$BUILD/tests/cuda" ]; then
+  log "ctest tests/cuda"
+  (cd "$BUILD/tests/cuda" && timeout 150 ctest --output-on-failure -j 8 --timeout 120) > "$OUT/ctest_cuda.log" 2>&1
+  rc=$?
+  grep -E "tests passed|tests failed|Failed|\*\*\*|Skipped" "$OUT/ctest_cuda.log" | tail -15
+  phase_done ctest_cuda "$rc"
+fi
 
 # ---- tests/torch (C++ gtest and python/tests) -----------------------------------------------------
 if [ -d "$BUILD/tests/torch" ]; then

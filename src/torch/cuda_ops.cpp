@@ -17,53 +17,15 @@
 #include "gem/numeric.h"
 #include "src/cuda/kernels.h"
 #include "src/torch/bias_args.h"
+#include "src/torch/flat_tensors.h"
 #include "src/torch/op_args.h"
 
 namespace gem::torch_ext {
 namespace {
 
-static_assert(sizeof(at::Half) == sizeof(gem::half) && sizeof(at::BFloat16) == sizeof(gem::bfloat16),
-              "gem's 16-bit storage types must match ATen's bit for bit");
-
-/// Calls f(T{}) with T the gem storage type of `st` (checked by check_floating before).
-template <class F>
-void dispatch_storage(at::ScalarType st, F&& f) {
-  switch (st) {
-    case at::kDouble: return f(double{});
-    case at::kFloat: return f(float{});
-    case at::kHalf: return f(gem::half{});
-    case at::kBFloat16: return f(gem::bfloat16{});
-    default: TORCH_CHECK_TYPE(false, "gem: unsupported dtype ", st);
-  }
-}
-
-template <class T>
-T* data(const at::Tensor& t) {
-  return reinterpret_cast<T*>(t.data_ptr());
-}
-
 std::size_t count(const at::Tensor& t) { return static_cast<std::size_t>(t.numel()); }
 
 cudaStream_t current_stream() { return c10::cuda::getCurrentCUDAStream().stream(); }
-
-// Layouts as in cpu_ops.cpp: a tensor whose elements fill its memory exactly once is used as it
-// is; anything else is copied once; an elementwise pair needs the same strides.
-at::Tensor dense(const at::Tensor& t) { return t.is_non_overlapping_and_dense() ? t : t.contiguous(); }
-
-std::pair<at::Tensor, at::Tensor> dense_pair(const at::Tensor& a, const at::Tensor& x) {
-  at::Tensor ad = dense(a), xd = dense(x);
-  if (ad.strides() == xd.strides()) return {std::move(ad), std::move(xd)};
-  return {a.contiguous(), x.contiguous()};
-}
-
-void check_out(const char* op, const char* name, at::Tensor& out, const at::Tensor& x) {
-  TORCH_CHECK_TYPE(out.scalar_type() == x.scalar_type(), op, ": ", name, " dtype ", out.scalar_type(),
-                   " does not match x dtype ", x.scalar_type());
-  TORCH_CHECK(out.device() == x.device(), op, ": ", name, " is on ", out.device(), " but x is on ", x.device());
-  if (out.sizes() != x.sizes()) out.resize_(x.sizes());
-  at::assert_no_internal_overlap(out);
-  at::assert_no_partial_overlap(out, x);
-}
 
 // ---- The kernels of gem::cuda on flat tensors of one layout -----------------------------------
 

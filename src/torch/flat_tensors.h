@@ -5,6 +5,7 @@
 
 #include <ATen/MemoryOverlap.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/empty_like.h>
 #include <c10/util/Exception.h>
 
 #include <utility>
@@ -37,11 +38,16 @@ T* data(const at::Tensor& t) {
 /// (contiguous, channels-last, any permutation) is used as it is; anything else is copied once.
 inline at::Tensor dense(const at::Tensor& t) { return t.is_non_overlapping_and_dense() ? t : t.contiguous(); }
 
-/// An elementwise pair needs one layout: the same strides, or both made contiguous.
+/// An elementwise pair needs one layout. When `a` (e.g. grad_out) is laid out differently from x,
+/// `a` is copied into x's layout (channels-last stays channels-last), so the result has x's
+/// layout as torch's own elementwise ops give it: handing a contiguous gradient to a
+/// channels-last batch-norm backward made that backward 2.8x slower on an H200 (ResNet-56).
 inline std::pair<at::Tensor, at::Tensor> dense_pair(const at::Tensor& a, const at::Tensor& x) {
-  at::Tensor ad = dense(a), xd = dense(x);
+  at::Tensor xd = dense(x), ad = dense(a);
   if (ad.strides() == xd.strides()) return {std::move(ad), std::move(xd)};
-  return {a.contiguous(), x.contiguous()};
+  at::Tensor a_like_x = at::empty_like(xd);  // dense xd: empty_like keeps its strides
+  a_like_x.copy_(a);
+  return {std::move(a_like_x), std::move(xd)};
 }
 
 /// True when `out` can be written by a kernel as the flat image of `xd` (dense, same strides).

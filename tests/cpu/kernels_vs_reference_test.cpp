@@ -1,7 +1,8 @@
 // Every kernel path against the scalar reference (cpu::reference) on random data of every
 // class (activations, the whole exponent range, subnormals, +-0, +-inf, NaN), for every
 // dtype, variant and N = 1..8:
-//   - lengths 0, 1, 7, lanes-1, lanes, lanes+1 (lanes of the widest target) and 1e6+3;
+//   - lengths 0, 1, 7, lanes-1, lanes, lanes+1 for every block size of every SIMD target
+//     (kShortLengths), and 1e6+3;
 //   - pointers offset by one element, in place (y == x), outputs poisoned first;
 //   - 1 vs 2 threads and aligned vs offset pointers give identical bytes;
 //   - the non-temporal-store path (outputs >= tuning::kStreamMinBytes) gives the same bytes
@@ -30,10 +31,9 @@ namespace {
 
 constexpr std::size_t kLongLength = 1000003;
 
-/// Lanes of float on the widest x86 target (AVX-512); also covers 4 and 8 lanes of narrower
-/// targets (7, 15, 16, 17 straddle every vector length from 1 to 16).
-constexpr std::size_t kWideLanes = 16;
-const std::size_t kShortLengths[] = {0, 1, 7, kWideLanes - 1, kWideLanes, kWideLanes + 1, 100};
+/// Lengths around every block size of every target: 2, 4, 8, 16 lanes of float or double, and
+/// 32 bfloat16 per AVX-512 block (two float vectors per load).
+const std::size_t kShortLengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100};
 
 template <class T>
 T poison() {

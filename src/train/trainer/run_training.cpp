@@ -15,6 +15,7 @@
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/json_files.h"
 #include "src/train/trainer/metrics.h"
+#include "src/train/trainer/optimizer.h"
 #include "src/train/trainer/progress.h"
 #include "src/train/trainer/schedule.h"
 #include "src/train/trainer/train_loop.h"
@@ -41,24 +42,6 @@ std::string fixed(double v, int digits) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
-}
-
-torch::Device choose_device(const std::string& wanted) {
-  if (wanted == "cuda" && !torch::cuda::is_available())
-    throw std::invalid_argument("device cuda: no CUDA device is available to this LibTorch (use --device cpu or auto)");
-  if (wanted == "cuda" || (wanted == "auto" && torch::cuda::is_available())) return torch::Device(torch::kCUDA);
-  return torch::Device(torch::kCPU);
-}
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& o, ClassifierImpl& model) {
-  if (o.optimizer == "adamw")
-    return std::make_unique<torch::optim::AdamW>(
-        model.parameters(), torch::optim::AdamWOptions(o.lr)
-                                .betas({o.adam_beta1, o.adam_beta2})
-                                .weight_decay(o.weight_decay));
-  return std::make_unique<torch::optim::SGD>(
-      model.parameters(),
-      torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
 }
 
 void check_same_run(const json& saved, const json& now, const std::filesystem::path& checkpoint, std::ostream& log) {

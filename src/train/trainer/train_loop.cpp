@@ -15,6 +15,18 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+StepResult train_step(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const Batch& batch,
+                      const torch::Device& device, double lr) {
+  const torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+  optimizer.zero_grad();
+  const torch::Tensor logits = model.forward(x);
+  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+  loss.backward();
+  optimizer.step();
+  return {loss.item<double>(), logits.argmax(1).eq(y).sum().item<int64_t>()};
+}
+
 TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const EpochBatches& batches,
                        const torch::Device& device, const std::function<double(int64_t)>& lr_at,
                        const std::function<void(const StepProgress&)>& on_step) {
@@ -25,22 +37,14 @@ TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer
   int64_t correct = 0;
   for (int64_t s = 0; s < batches.size(); ++s) {
     const Batch b = batches.batch(s);
-    const torch::Tensor x = b.images.to(device), y = b.labels.to(device);
     const double lr = lr_at(s);
-    for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
-    optimizer.zero_grad();
-    const torch::Tensor logits = model.forward(x);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-    loss.backward();
-    optimizer.step();
-
-    const int64_t n = y.size(0);
-    const double batch_loss = loss.item<double>();
-    loss_sum += batch_loss * static_cast<double>(n);
-    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    const StepResult step = train_step(model, optimizer, b, device, lr);
+    const int64_t n = b.labels.size(0);
+    loss_sum += step.loss * static_cast<double>(n);
+    correct += step.correct;
     stats.samples += n;
     stats.last_lr = lr;
-    if (on_step) on_step({s + 1, batches.size(), batch_loss, lr, stats.samples, seconds_since(start)});
+    if (on_step) on_step({s + 1, batches.size(), step.loss, lr, stats.samples, seconds_since(start)});
   }
   stats.loss = loss_sum / static_cast<double>(stats.samples);
   stats.accuracy = static_cast<double>(correct) / static_cast<double>(stats.samples);

@@ -25,6 +25,15 @@ struct TrainStats {
   double seconds = 0, last_lr = 0;
 };
 
+struct StepResult {
+  double loss = 0;      // the batch's mean cross-entropy
+  int64_t correct = 0;  // samples classified right (before the update)
+};
+
+/// One optimizer step on one batch at learning rate `lr` (the model in train mode).
+StepResult train_step(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const Batch& batch,
+                      const torch::Device& device, double lr);
+
 /// Cross-entropy training over `batches` in train mode; the learning rate of step s is
 /// lr_at(s), set before the step. on_step (may be empty) runs after every step.
 TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const EpochBatches& batches,
