@@ -1,6 +1,7 @@
 // gem-sweep: a recipe over activations x seeds, and the report of the runs.
 //   gem-sweep run --recipe fashion-local [--act SPEC]... [--seeds 1,2,3] [--out runs] [fields...]
 //   gem-sweep report [--in runs]... [--out results/report]
+//   gem-sweep speed --recipe fashion-local [--act SPEC]...
 //   gem-sweep recipes
 // parse (CLI11) -> options -> src/train/sweep (plan_sweep, run_sweep) / src/train/report.
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "src/train/report/write_report.h"
+#include "src/train/sweep/speed.h"
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/field_flags.h"
 #include "src/train/trainer/memory_tuning.h"
@@ -76,6 +78,26 @@ int main(int argc, char** argv) {
   rep->add_flag("--no-plots", no_plots, "Tables only (no gnuplot needed)");
   rep->add_option("--machine", report.machine, "Machine description for the report (default: from /proc/cpuinfo)");
 
+  // gem-sweep speed
+  std::string speed_recipe;
+  std::vector<std::string> speed_acts{"relu", "egem:N=1,eps=1e-4", "gem:N=1", "gem:N=3", "segem:N=1,eps=1e-4"};
+  gem::train::SpeedOptions speed_opt;
+  CLI::App* speed = app.add_subcommand(
+      "speed", "Training throughput of activations on a recipe's model, steps interleaved in one process");
+  speed->add_option("--recipe", speed_recipe, "Recipe name or path (model, data, batch size, threads)")->required();
+  speed->add_option("--act", speed_acts, "Activation spec, repeat for several; ratios are to the first")
+      ->capture_default_str();
+  speed->add_option("--rounds", speed_opt.rounds, "Rounds (each times every activation once)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  speed->add_option("--steps", speed_opt.steps, "Timed optimizer steps per activation and round")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  speed->add_option("--warmup-steps", speed_opt.warmup_steps, "Untimed steps per activation first")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  gem::train::FieldFlags speed_fields(*speed, {"activation"});
+
   CLI::App* recipes = app.add_subcommand("recipes", "List the recipes with their descriptions");
 
   try {
@@ -87,6 +109,17 @@ int main(int argc, char** argv) {
   const std::string command = app.get_subcommands().front()->get_name();
   try {
     if (*recipes) return list_recipes(recipes_dir);
+    if (*speed) {
+      const gem::train::Recipe recipe = gem::train::load_recipe(speed_recipe, recipes_dir);
+      const gem::train::TrainOptions base = gem::train::resolve_options(recipe, speed_fields.overrides());
+      gem::train::keep_freed_memory();
+      const auto rows = gem::train::measure_speed(base, speed_acts, speed_opt, std::cerr);
+      std::cout << "Training throughput on " << recipe.name << " (" << base.model << ", batch " << base.batch_size
+                << ", " << (base.threads > 0 ? std::to_string(base.threads) : std::string("all")) << " threads; "
+                << speed_opt.rounds << " rounds x " << speed_opt.steps << " steps per activation)\n\n";
+      gem::train::write_speed_table(rows, std::cout);
+      return 0;
+    }
     if (*run) {
       sweep.recipes_dir = recipes_dir;
       sweep.out = sweep_out;

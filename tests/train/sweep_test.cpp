@@ -12,6 +12,7 @@
 #include "src/train/report/tables.h"
 #include "src/train/report/write_report.h"
 #include "src/train/sweep/run_dir.h"
+#include "src/train/sweep/speed.h"
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/json_files.h"
 #include "train/data_files.h"
@@ -122,6 +123,33 @@ TEST(Sweep, ParallelProcessesGiveTheInProcessMetrics) {
     for (const auto& line : read_json_lines(twin / "metrics.jsonl")) b.push_back(reproducible_part(epoch_metrics_from_json(line)));
     EXPECT_EQ(a, b) << run.activation << " seed " << run.seed;
   }
+}
+
+TEST(Speed, EveryActivationTimedEveryRound) {
+  const auto dir = testing::fresh_dir("speed");
+  testing::write_tiny_idx_dataset(dir / "data", 64, 20);
+  TrainOptions o;
+  o.dataset = "mnist";
+  o.data_dir = (dir / "data").string();
+  o.model = "mlp";
+  o.hidden = {8};
+  o.batch_size = 16;
+  o.threads = 1;
+  SpeedOptions s;
+  s.rounds = 3;
+  s.steps = 2;
+  std::ostringstream log;
+  const auto rows = measure_speed(o, {"relu", "egem:N=1,eps=1e-4"}, s, log);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].activation, "egem:N=1,eps=1e-4");
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.samples_per_second.size(), 3u);
+    EXPECT_GT(r.median, 0);
+  }
+  EXPECT_DOUBLE_EQ(rows[0].ratio, 1.0);
+  std::ostringstream table;
+  write_speed_table(rows, table);
+  EXPECT_THAT(table.str(), HasSubstr("| egem:N=1,eps=1e-4 | "));
 }
 
 // Two activations, known numbers: relu seeds 1, 2, 3; gem:N=1 seed 1 only.

@@ -19,7 +19,9 @@ struct EpochMetrics {
   double train_seconds = 0, eval_seconds = 0;
   double samples_per_second = 0;              // training throughput of the epoch
 
-  double dead_fraction() const { return units > 0 ? static_cast<double>(dead_units) / units : 0.0; }
+  double dead_fraction() const {
+    return units > 0 ? static_cast<double>(dead_units) / static_cast<double>(units) : 0.0;
+  }
 };
 
 nlohmann::json to_json(const EpochMetrics& m);
