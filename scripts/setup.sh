@@ -23,7 +23,7 @@ packages=(
   libtorch-dev python3-torch python3-pytest python3-numpy  # LibTorch operators and Python package
   libsentencepiece-dev sentencepiece                     # tokenizer of the text experiments
   gnuplot-nox                                            # gem plot
-  dataset-fashion-mnist                                  # Fashion-MNIST in /usr/share/datasets
+  dataset-fashion-mnist zlib1g-dev                       # Fashion-MNIST in /usr/share/datasets (gzipped IDX)
 )
 missing=()
 for p in "${packages[@]}"; do
