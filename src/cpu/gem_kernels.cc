@@ -163,8 +163,9 @@ RangeFn<T> Pick(const KernelJob<T>& job) {
 
 // ---- The 16-bit conversions alone (convert.h): same loads/stores, same tail handling ----------
 
-// Blocks of paired bfloat16 hold the even elements in v[0] and the odd ones in v[1]; these
-// array functions put them back in order through small buffers (they serve tests only).
+// Blocks may hold their elements out of order (paired bfloat16: even ones in v[0], odd ones in
+// v[1]); these array functions put them back in order through small buffers (BlockSlot).
+// They serve the tests of the conversions only.
 
 template <class T>
 void WidenArray(const T* in, float* out, std::size_t n) {
@@ -178,7 +179,10 @@ void WidenArray(const T* in, float* out, std::size_t n) {
     std::memcpy(ib, in + i, count * sizeof(T));
     const Block<T, D> b = LoadBlock(d, ib);
     for (std::size_t j = 0; j < kBlockVectors<T>; ++j) hn::Store(b.v[j], d, ob[j]);
-    for (std::size_t e = 0; e < count; ++e) out[i + e] = ob[e % kBlockVectors<T>][e / kBlockVectors<T>];
+    for (std::size_t e = 0; e < count; ++e) {
+      const auto [j, lane] = BlockSlot<T>(hn::Lanes(d), e);
+      out[i + e] = ob[j][lane];
+    }
   }
 }
 
@@ -191,7 +195,10 @@ void NarrowArray(const float* in, T* out, std::size_t n) {
     const std::size_t count = std::min(step, n - i);
     HWY_ALIGN float ib[kBlockVectors<T>][HWY_LANES(float)] = {};
     HWY_ALIGN T ob[HWY_LANES(float) * kBlockVectors<T>];
-    for (std::size_t e = 0; e < count; ++e) ib[e % kBlockVectors<T>][e / kBlockVectors<T>] = in[i + e];
+    for (std::size_t e = 0; e < count; ++e) {
+      const auto [j, lane] = BlockSlot<T>(hn::Lanes(d), e);
+      ib[j][lane] = in[i + e];
+    }
     Block<T, D> b;
     for (std::size_t j = 0; j < kBlockVectors<T>; ++j) b.v[j] = hn::Load(d, ib[j]);
     StoreBlock<false>(d, b, ob);
