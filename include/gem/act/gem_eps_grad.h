@@ -11,18 +11,20 @@
 //   Where f does not depend on eps (E at x <= 0, SE at x >= 0) all three are 0. GEM has no eps;
 //   Variant::gem is evaluated as E-GEM (its formulas at eps = 1).
 //   Derivation: E = x phi(x^m/eps) gives the Euler identity x E' = E - m eps dE/deps; its x- and
-//   eps-derivatives give the second and third lines (checked against spec 2.1 and exact rationals).
+//   eps-derivatives give the second and third lines (tests: golden rows, central differences).
 //
 //   Algorithm (scale invariant): with a = fa 2^ka and eps = fe 2^ke (frexp, fa, fe in [0.5, 1)),
-//   every power of a and eps is a mantissa product in [2^-(2m+1), 4] times an integer power of
-//   two, applied by one ldexp at the end. So nothing overflows or underflows before the result
-//   does, for every finite x and every eps in (0, max] of the format (float included: eps outside
-//   binary32's normal range needs no binary64 fallback here), and r, q are only used on the side
-//   where they are <= 1.
+//   every power of a and eps is a product of mantissas, between 2^-(m+1) and 2^(2m), times an
+//   integer power of two applied by one ldexp at the end. So nothing overflows or underflows
+//   before the result does, for every finite x and every eps in (0, max] of the format (float
+//   included: eps outside binary32's normal range needs no binary64 fallback here), and r, q are
+//   only used on the side where they are <= 1.
 //   Types:  W = double or float (16-bit storage computes in float).
 //   Bound:  a few ulps of max(|y*|, M) (tests/torch/gem_eps_grad_test.cpp asserts 2N+6 for
 //           df/deps and d2f/deps2, 4N+12 for d2f/(dx deps) with M from E'' of spec 3.4: it
-//           cancels where E'' does, at the inflection point).
+//           cancels where E'' does, at the inflection point). Measured worst over the golden
+//           rows (N = 1..4), double / float: df/deps 4.0 / 4.4, d2f/(dx deps) 5.0 / 4.4,
+//           d2f/deps2 5.0 / 6.2 ulps.
 //   Special values: NaN -> NaN; E at +inf -> (-0, +0, +0); SE at -inf -> (-0, -0, +0).
 #pragma once
 
