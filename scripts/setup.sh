@@ -21,7 +21,9 @@ packages=(
   libhwy-dev libomp-dev                                  # SIMD dispatch (Highway), OpenMP
   libcli11-dev nlohmann-json3-dev libfmt-dev             # tools: flags, JSON, formatting
   libtorch-dev python3-torch python3-pytest python3-numpy  # LibTorch operators and Python package
-  libsentencepiece-dev sentencepiece                     # tokenizer of the text experiments
+  libopenblas0-openmp                                    # BLAS for LibTorch: the default reference BLAS is ~6x slower
+  libsentencepiece-dev sentencepiece                     # tokenizer of the language-model experiments
+  python3.11-doc                                         # their English corpus: the Python docs sources (12 MB)
   gnuplot-nox                                            # gem plot
   dataset-fashion-mnist zlib1g-dev                       # Fashion-MNIST in /usr/share/datasets (gzipped IDX)
 )

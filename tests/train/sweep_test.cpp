@@ -210,9 +210,10 @@ TEST(Report, TablesFromKnownRuns) {
             "recipe,activation,runs,seeds,test_accuracy_mean,test_accuracy_std,best_test_accuracy_mean,"
             "best_test_accuracy_std,test_loss_mean,test_loss_std,best_test_loss_mean,best_test_loss_std,"
             "dead_fraction_mean,dead_fraction_std,seconds_mean,seconds_std,samples_per_second_mean,"
-            "samples_per_second_std,throughput_vs_relu");
-  EXPECT_EQ(relu, "known,relu,3,1 2 3,0.92,0.02,0.93,0.02,0.4,0.1,0.3,0.1,0.25,0,12,2,1100,100,1");
-  EXPECT_EQ(gem, "known,gem:N=1,1,1,0.8,,0.81,,0.6,,0.5,,0.25,,20,,990,,0.9");
+            "samples_per_second_std,throughput_vs_relu,val_perplexity_mean,val_perplexity_std,"
+            "unigram_perplexity_mean,unigram_perplexity_std");
+  EXPECT_EQ(relu, "known,relu,3,1 2 3,0.92,0.02,0.93,0.02,0.4,0.1,0.3,0.1,0.25,0,12,2,1100,100,1,,,,");
+  EXPECT_EQ(gem, "known,gem:N=1,1,1,0.8,,0.81,,0.6,,0.5,,0.25,,20,,990,,0.9,,,,");
 
   const auto curves = mean_curves(recipes[0]);
   ASSERT_EQ(curves.size(), 2u);

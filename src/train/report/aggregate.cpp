@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "src/train/models/language_model.h"
+
 namespace gem::train {
 namespace {
 
@@ -21,9 +23,27 @@ MeanStd over(const std::vector<const RunRecord*>& runs, const char* key) {
   return mean_std(values);
 }
 
+std::string describe_language_setup(const nlohmann::json& summary) {
+  const nlohmann::json& o = summary["options"];
+  std::ostringstream s;
+  s << o.value("model", "?") << " (" << o.value("layers", 0) << " layers, " << o.value("heads", 0) << " heads, width "
+    << o.value("embed_dim", 0) << ", context " << o.value("context", 0) << ", " << summary.value("parameters", 0)
+    << " parameters) on " << o.value("dataset", "?") << ", " << summary.value("train_tokens", 0) << " training / "
+    << summary.value("val_tokens", 0) << " validation tokens, vocabulary " << summary.value("vocab_size", 0) << ", "
+    << o.value("epochs", 0) << " epochs x " << o.value("steps_per_epoch", 0) << " steps, batch "
+    << o.value("batch_size", 0);
+  if (o.value("grad_accumulation", 1) > 1) s << " x " << o.value("grad_accumulation", 1) << " accumulated";
+  s << ", " << o.value("optimizer", "?") << " lr " << o.value("lr", 0.0) << " " << o.value("schedule", "?")
+    << ", weight decay " << o.value("weight_decay", 0.0);
+  if (o.value("grad_clip", 0.0) > 0) s << ", clipping at " << o.value("grad_clip", 0.0);
+  s << "; " << summary.value("device", "?") << ", " << summary.value("threads", 0) << " threads";
+  return s.str();
+}
+
 std::string describe_setup(const nlohmann::json& summary) {
   if (!summary.contains("options")) return "";
   const nlohmann::json& o = summary["options"];
+  if (is_language_model(o.value("model", ""))) return describe_language_setup(summary);
   std::ostringstream s;
   const std::string model = o.value("model", "?");
   s << (model == "resnet" ? "ResNet-" + std::to_string(o.value("depth", 0)) + " (width " +
@@ -62,6 +82,7 @@ RecipeTable aggregate(const RecipeRuns& runs) {
   table.recipe = runs.recipe;
   table.description = runs.description;
   if (!runs.runs.empty()) table.setup = describe_setup(runs.runs.front().summary);
+  table.language = is_language_recipe(runs);
   double relu_throughput = 0;
   for (const std::string& activation : runs.activations) {
     const auto mine = runs_of(runs, activation);
@@ -75,12 +96,20 @@ RecipeTable aggregate(const RecipeRuns& runs) {
     row.dead_fraction = over(mine, "dead_fraction");
     row.seconds = over(mine, "seconds");
     row.samples_per_second = over(mine, "samples_per_second");
+    row.val_perplexity = over(mine, "val_perplexity");
+    row.unigram_perplexity = over(mine, "unigram_perplexity");
     if (activation == "relu") relu_throughput = row.samples_per_second.mean;
     table.rows.push_back(row);
   }
   if (relu_throughput > 0)
     for (auto& row : table.rows) row.throughput_vs_relu = row.samples_per_second.mean / relu_throughput;
   return table;
+}
+
+bool is_language_recipe(const RecipeRuns& runs) {
+  for (const auto& r : runs.runs)
+    if (r.summary.contains("options") && is_language_model(r.summary["options"].value("model", ""))) return true;
+  return false;
 }
 
 std::vector<Curve> mean_curves(const RecipeRuns& runs) {

@@ -21,13 +21,15 @@ struct ActivationRow {
   std::vector<int64_t> seeds;
   MeanStd test_accuracy, best_test_accuracy, test_loss, best_test_loss;
   MeanStd dead_fraction;  // n = 0 when no run measured it
-  MeanStd seconds, samples_per_second;
+  MeanStd seconds, samples_per_second;  // language models: tokens per second
+  MeanStd val_perplexity, unigram_perplexity;  // decoders only (n = 0 otherwise)
   double throughput_vs_relu = 0;  // samples/s relative to relu of the recipe; 0 without relu
 };
 
 struct RecipeTable {
   std::string recipe, description;
   std::string setup;  // model, data, epochs, optimizer and schedule, from the first run's options
+  bool language = false;  // a language model's runs: the held-out set is "val", accuracy is per token
   std::vector<ActivationRow> rows;
 };
 
@@ -39,5 +41,8 @@ struct Curve {
   std::vector<double> test_accuracy, test_loss;    // means over its runs
 };
 std::vector<Curve> mean_curves(const RecipeRuns& runs);
+
+/// True when the runs trained a language model (gpt, bert).
+bool is_language_recipe(const RecipeRuns& runs);
 
 }  // namespace gem::train

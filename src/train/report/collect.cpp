@@ -6,16 +6,20 @@
 #include <tuple>
 
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/json_files.h"
 
 namespace gem::train {
 namespace {
 
-// relu, gelu, silu, mish, elu, leaky_relu, gem, egem, segem; then N up; then eps down.
+// relu, gelu, silu, mish, elu, leaky_relu, gem, egem, segem; then N up; then eps down; the
+// gated forms after all plain ones.
 bool canonical_less(const std::string& a, const std::string& b) {
-  const ActivationSpec x = ActivationSpec::parse(a), y = ActivationSpec::parse(b);
-  return std::make_tuple(static_cast<int>(x.kind), x.gem.N, -x.gem.eps, x.alpha, a) <
-         std::make_tuple(static_cast<int>(y.kind), y.gem.N, -y.gem.eps, y.alpha, b);
+  const FeedForwardSpec x = FeedForwardSpec::parse(a), y = FeedForwardSpec::parse(b);
+  return std::make_tuple(x.gated, static_cast<int>(x.activation.kind), x.activation.gem.N, -x.activation.gem.eps,
+                         x.activation.alpha, a) <
+         std::make_tuple(y.gated, static_cast<int>(y.activation.kind), y.activation.gem.N, -y.activation.gem.eps,
+                         y.activation.alpha, b);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ std::string gp_string(const std::string& text) {
 // Families share a dash pattern so 14 lines stay readable: baselines solid, gem dashed,
 // egem dotted, segem dash-dot.
 int dash_type(const std::string& activation) {
+  if (activation.rfind("glu-", 0) == 0) return 5;
   if (activation.rfind("segem", 0) == 0) return 4;
   if (activation.rfind("egem", 0) == 0) return 3;
   if (activation.rfind("gem", 0) == 0) return 2;
@@ -51,7 +52,8 @@ std::string curves_data(const std::vector<Curve>& curves) {
 }
 
 std::string curves_script(const std::vector<Curve>& curves, const std::string& title,
-                          const std::filesystem::path& data, const std::filesystem::path& png) {
+                          const std::filesystem::path& data, const std::filesystem::path& png,
+                          const std::string& held_out) {
   std::ostringstream s;
   s << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
     << "  set terminal pngcairo size 1600,650 noenhanced font 'sans,11'\n"
@@ -69,7 +71,8 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
   for (const Curve& c : curves)
     if (!c.epochs.empty()) last_epoch = std::max(last_epoch, c.epochs.back());
   if (last_epoch <= 20) s << "set xtics 1\n";  // whole epochs; gnuplot's own ticks beyond that
-  const char* panels[] = {"test accuracy (%)", "test loss"};
+  const std::string panels[] = {held_out + (held_out == "test" ? " accuracy (%)" : " token accuracy (%)"),
+                                held_out + " loss"};
   for (int column = 2; column <= 3; ++column) {
     s << "set title " << gp_string(panels[column - 2]) << "\nset ylabel " << gp_string(panels[column - 2]) << "\nplot ";
     for (size_t k = 0; k < curves.size(); ++k)
@@ -83,7 +86,7 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
 }
 
 void plot_curves(const std::vector<Curve>& curves, const std::string& title, const std::filesystem::path& png,
-                 const std::string& gnuplot) {
+                 const std::string& gnuplot, const std::string& held_out) {
   if (curves.empty()) throw std::runtime_error("no learning curves to plot (no metrics.jsonl found)");
   const std::string program = gem::app::find_executable(gnuplot);
   if (program.empty())
@@ -97,7 +100,7 @@ void plot_curves(const std::vector<Curve>& curves, const std::string& title, con
     std::ofstream d(data.path());
     d << curves_data(curves);
     std::ofstream g(script.path());
-    g << curves_script(curves, title, data.path(), out.path());
+    g << curves_script(curves, title, data.path(), out.path(), held_out);
     if (!d.flush() || !g.flush()) throw std::runtime_error("cannot write gnuplot input in " + tmp.string());
   }
   const int status = gem::app::run_process({program, script.path().string()}, log.path());

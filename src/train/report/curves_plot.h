@@ -11,8 +11,11 @@
 namespace gem::train {
 
 /// The gnuplot script that draws `curves` from `data` (written by write_curves_data) into `png`.
+/// held_out names the evaluated set in the panel titles ("test", or "val" for language models,
+/// whose accuracy is per predicted token).
 std::string curves_script(const std::vector<Curve>& curves, const std::string& title,
-                          const std::filesystem::path& data, const std::filesystem::path& png);
+                          const std::filesystem::path& data, const std::filesystem::path& png,
+                          const std::string& held_out = "test");
 
 /// One gnuplot data block per curve: "epoch accuracy_percent loss" lines, blocks apart by two
 /// blank lines.
@@ -20,6 +23,6 @@ std::string curves_data(const std::vector<Curve>& curves);
 
 /// Writes `png` atomically. Throws std::runtime_error when gnuplot is missing or fails.
 void plot_curves(const std::vector<Curve>& curves, const std::string& title, const std::filesystem::path& png,
-                 const std::string& gnuplot);
+                 const std::string& gnuplot, const std::string& held_out = "test");
 
 }  // namespace gem::train

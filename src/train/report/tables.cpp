@@ -30,6 +30,39 @@ std::string seed_list(const std::vector<int64_t>& seeds, const char* separator) 
   return s;
 }
 
+// Image classifiers: test accuracy and loss, dead units and samples per second.
+void write_image_table(const RecipeTable& t, std::ostream& out) {
+  out << "| activation | seeds | final test acc % | best test acc % | final test loss | best test loss | dead units % "
+         "| time s | train samples/s | vs ReLU |\n"
+      << "|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const ActivationRow& r : t.rows) {
+    out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_accuracy, 100, 2)
+        << " | " << format_mean_std(r.best_test_accuracy, 100, 2) << " | " << format_mean_std(r.test_loss, 1, 4)
+        << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | " << format_mean_std(r.dead_fraction, 100, 2)
+        << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0)
+        << " | " << (r.throughput_vs_relu > 0 ? fixed(r.throughput_vs_relu, 3) : "–") << " |\n";
+  }
+}
+
+// Language models: validation loss (nats per predicted token), the decoder's perplexity next
+// to its unigram baseline, per-token accuracy, dead units and tokens per second.
+void write_language_table(const RecipeTable& t, std::ostream& out) {
+  bool decoder = false;
+  for (const ActivationRow& r : t.rows) decoder = decoder || r.val_perplexity.n > 0;
+  out << "| activation | seeds | final val loss | best val loss |" << (decoder ? " val perplexity | unigram perplexity |" : "")
+      << " val token acc % | dead units % | time s | train tokens/s | vs ReLU |\n|---|---|---|---|"
+      << (decoder ? "---|---|" : "") << "---|---|---|---|---|\n";
+  for (const ActivationRow& r : t.rows) {
+    out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_loss, 1, 4)
+        << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | ";
+    if (decoder)
+      out << format_mean_std(r.val_perplexity, 1, 2) << " | " << format_mean_std(r.unigram_perplexity, 1, 1) << " | ";
+    out << format_mean_std(r.test_accuracy, 100, 2) << " | " << format_mean_std(r.dead_fraction, 100, 2) << " | "
+        << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0) << " | "
+        << (r.throughput_vs_relu > 0 ? fixed(r.throughput_vs_relu, 3) : "–") << " |\n";
+  }
+}
+
 }  // namespace
 
 std::string format_mean_std(const MeanStd& m, double scale, int digits) {
@@ -42,18 +75,14 @@ void write_markdown_table(const RecipeTable& t, const std::string& image, std::o
   out << "## " << t.recipe << "\n\n";
   if (!t.description.empty()) out << t.description << "\n\n";
   if (!t.setup.empty()) out << "Setup: " << t.setup << ".\n\n";
-  out << "| activation | seeds | final test acc % | best test acc % | final test loss | best test loss | dead units % "
-         "| time s | train samples/s | vs ReLU |\n"
-      << "|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const ActivationRow& r : t.rows) {
-    out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_accuracy, 100, 2)
-        << " | " << format_mean_std(r.best_test_accuracy, 100, 2) << " | " << format_mean_std(r.test_loss, 1, 4)
-        << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | " << format_mean_std(r.dead_fraction, 100, 2)
-        << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0)
-        << " | " << (r.throughput_vs_relu > 0 ? fixed(r.throughput_vs_relu, 3) : "–") << " |\n";
-  }
+  if (t.language)
+    write_language_table(t, out);
+  else
+    write_image_table(t, out);
   out << "\n";
-  if (!image.empty()) out << "![" << t.recipe << ": test accuracy and loss per epoch](" << image << ")\n\n";
+  if (!image.empty())
+    out << "![" << t.recipe << ": " << (t.language ? "validation" : "test") << " accuracy and loss per epoch](" << image
+        << ")\n\n";
 }
 
 void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out) {
@@ -61,7 +90,7 @@ void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out)
                            "dead_fraction", "seconds", "samples_per_second"};
   out << "recipe,activation,runs,seeds";
   for (const char* m : metrics) out << "," << m << "_mean," << m << "_std";
-  out << ",throughput_vs_relu\n";
+  out << ",throughput_vs_relu,val_perplexity_mean,val_perplexity_std,unigram_perplexity_mean,unigram_perplexity_std\n";
   for (const RecipeTable& t : tables)
     for (const ActivationRow& r : t.rows) {
       out << csv_field(t.recipe) << "," << csv_field(r.activation) << "," << r.seeds.size() << ","
@@ -70,7 +99,10 @@ void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out)
                                &r.dead_fraction, &r.seconds, &r.samples_per_second}) {
         out << "," << (m->n > 0 ? csv_number(m->mean) : "") << "," << (m->n > 1 ? csv_number(m->std) : "");
       }
-      out << "," << (r.throughput_vs_relu > 0 ? csv_number(r.throughput_vs_relu) : "") << "\n";
+      out << "," << (r.throughput_vs_relu > 0 ? csv_number(r.throughput_vs_relu) : "");
+      for (const MeanStd* m : {&r.val_perplexity, &r.unigram_perplexity})
+        out << "," << (m->n > 0 ? csv_number(m->mean) : "") << "," << (m->n > 1 ? csv_number(m->std) : "");
+      out << "\n";
     }
 }
 

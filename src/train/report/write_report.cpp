@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 #include "plot_command.h"  // apps/gem (gem_app): run_plot
 #include "src/train/report/aggregate.h"
 #include "src/train/report/collect.h"
@@ -53,7 +54,8 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
     std::string image;
     if (options.plots) {
       const std::filesystem::path png = options.out / (recipe.recipe + "-curves.png");
-      plot_curves(mean_curves(recipe), recipe.recipe + ": mean over seeds", png, options.gnuplot);
+      plot_curves(mean_curves(recipe), recipe.recipe + ": mean over seeds", png, options.gnuplot,
+                  is_language_recipe(recipe) ? "val" : "test");
       files.images.push_back(png);
       image = png.filename().string();
     }
@@ -64,7 +66,12 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
   }
   if (options.plots) {
     gem::app::PlotOptions plot;
-    for (const auto& a : all_activations) plot.activations.push_back(ActivationSpec::parse(a));
+    // The gated forms glu-<spec> share their activation's curve.
+    for (const auto& a : all_activations) {
+      const ActivationSpec act = FeedForwardSpec::parse(a).activation;
+      if (std::find(plot.activations.begin(), plot.activations.end(), act) == plot.activations.end())
+        plot.activations.push_back(act);
+    }
     plot.out = options.out / "activations.png";
     plot.title = "the activations of this report: f, f' and f'' on [-4, 4]";
     plot.gnuplot = options.gnuplot;

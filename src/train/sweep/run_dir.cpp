@@ -1,12 +1,13 @@
 #include "src/train/sweep/run_dir.h"
 
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 
 namespace gem::train {
 
 std::string activation_slug(const std::string& spec) {
   std::string slug;
-  for (char c : ActivationSpec::parse(spec).to_string()) {
+  for (char c : canonical_feed_forward(spec)) {
     if (c == '=') continue;
     slug += (c == ':' || c == ',') ? '_' : c;
   }

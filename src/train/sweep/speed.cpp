@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 #include "src/train/data/batches.h"
 #include "src/train/models/classifier.h"
 #include "src/train/trainer/optimizer.h"
@@ -36,6 +37,9 @@ double median_of(std::vector<double> v) {
 std::vector<SpeedRow> measure_speed(const TrainOptions& base, const std::vector<std::string>& activations,
                                     const SpeedOptions& options, std::ostream& log) {
   validate(base);
+  if (is_language_task(base))
+    throw std::invalid_argument("speed: measures the image models; for the language models compare tokens_per_second "
+                                "in their summaries (gem-sweep report)");
   if (activations.empty()) throw std::invalid_argument("speed: give at least one activation");
   if (options.rounds < 1 || options.steps < 1 || options.warmup_steps < 0)
     throw std::invalid_argument("speed: rounds and steps must be >= 1, warm-up steps >= 0");
@@ -56,7 +60,7 @@ std::vector<SpeedRow> measure_speed(const TrainOptions& base, const std::vector<
   std::vector<Contender> contenders;
   for (const std::string& text : activations) {
     TrainOptions o = base;
-    o.activation = ActivationSpec::parse(text).to_string();
+    o.activation = canonical_feed_forward(text);
     torch::manual_seed(static_cast<uint64_t>(o.seed));
     Contender c;
     c.activation = o.activation;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 #include "src/train/sweep/run_dir.h"
 #include "src/train/sweep/tee_stream.h"
 #include "process.h"  // apps/gem (gem_app): run_process
@@ -31,7 +32,7 @@ SweepPlan plan_sweep(const SweepOptions& options) {
     throw std::invalid_argument("recipe " + plan.recipe.name + " lists no activations: pass --act");
   if (seeds.empty()) throw std::invalid_argument("recipe " + plan.recipe.name + " lists no seeds: pass --seeds");
   for (const std::string& text : activations) {
-    const std::string spec = ActivationSpec::parse(text).to_string();
+    const std::string spec = canonical_feed_forward(text);
     for (int64_t seed : seeds) {
       if (seed < 0) throw std::invalid_argument("seeds must be >= 0, got " + std::to_string(seed));
       json fields = options.overrides;

@@ -37,7 +37,7 @@ TrainingState state_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
-void save_checkpoint(const std::filesystem::path& path, ClassifierImpl& model, torch::optim::Optimizer& optimizer,
+void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                      const TrainingState& state) {
   torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
   model.save(model_archive);
@@ -71,7 +71,7 @@ TrainingState read_checkpoint_state(const std::filesystem::path& path) {
   }
 }
 
-TrainingState load_checkpoint(const std::filesystem::path& path, ClassifierImpl& model,
+TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
                               torch::optim::Optimizer& optimizer, const torch::Device& device) {
   try {
     torch::serialize::InputArchive archive, model_archive, optimizer_archive;

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "src/train/models/classifier.h"
+#include <torch/nn/module.h>
 #include "src/train/trainer/metrics.h"
 
 namespace gem::train {
@@ -23,7 +23,7 @@ struct TrainingState {
   nlohmann::json options;           // to_json(TrainOptions) of the run
 };
 
-void save_checkpoint(const std::filesystem::path& path, ClassifierImpl& model, torch::optim::Optimizer& optimizer,
+void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
                      const TrainingState& state);
 
 /// The training state alone (to check the options before touching the model).
@@ -31,7 +31,7 @@ TrainingState read_checkpoint_state(const std::filesystem::path& path);
 
 /// Restores model, optimizer and torch's generator in place and returns the training state.
 /// Throws std::runtime_error naming the file when it cannot be read or does not fit the model.
-TrainingState load_checkpoint(const std::filesystem::path& path, ClassifierImpl& model,
+TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
                               torch::optim::Optimizer& optimizer, const torch::Device& device);
 
 }  // namespace gem::train

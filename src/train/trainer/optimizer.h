@@ -7,7 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "src/train/models/classifier.h"
+#include <torch/nn/module.h>
+
 #include "src/train/trainer/train_options.h"
 
 namespace gem::train {
@@ -18,6 +19,9 @@ torch::Device choose_device(const std::string& wanted);
 
 /// SGD (momentum, Nesterov, L2 weight decay) or AdamW (decoupled weight decay) over the model's
 /// parameters, at the peak learning rate (the schedule sets it before every step).
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& options, ClassifierImpl& model);
+/// decay_matrices_only: weight decay on weights of 2+ dimensions only, none on biases, LayerNorm
+/// gains and the like (the convention of GPT-2 and BERT; the language models use it).
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& options, torch::nn::Module& model,
+                                                        bool decay_matrices_only = false);
 
 }  // namespace gem::train

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/fields.h"
 
 namespace gem::train {
@@ -63,7 +64,7 @@ Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path&
       for (const auto& a : value) {
         if (!a.is_string()) throw std::invalid_argument(where + ": activation " + a.dump() + " is not a string");
         try {
-          ActivationSpec::parse(a.get<std::string>());
+          FeedForwardSpec::parse(a.get<std::string>());
         } catch (const std::invalid_argument& e) {
           throw std::invalid_argument(where + ": activation '" + a.get<std::string>() + "': " + e.what());
         }

@@ -5,12 +5,12 @@
 #include <torch/version.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
-#include "gem/spec.h"
 #include "src/train/data/dataset.h"
-#include "src/train/models/classifier.h"
+#include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/json_files.h"
@@ -19,6 +19,7 @@
 #include "src/train/trainer/progress.h"
 #include "src/train/trainer/schedule.h"
 #include "src/train/trainer/train_loop.h"
+#include "src/train/trainer/training_task.h"
 
 namespace gem::train {
 namespace {
@@ -94,10 +95,16 @@ const PreparedData& DataCache::get(const DataOptions& options) {
   return *slot;
 }
 
+const PreparedText& DataCache::text(const TextDataOptions& options, std::ostream& log) {
+  auto& slot = texts_[cache_key(options)];
+  if (!slot) slot = std::make_unique<PreparedText>(prepare_text(options, log));
+  return *slot;
+}
+
 json run_training(const RunRequest& request, std::ostream& log, DataCache& cache) {
   const TrainOptions& o = request.options;
   validate(o);
-  const std::string activation = ActivationSpec::parse(o.activation).to_string();
+  const std::string activation = canonical_feed_forward(o.activation);
   const std::filesystem::path checkpoint_path = request.out / "checkpoint.pt", summary_path = request.out / "summary.json",
                               metrics_path = request.out / "metrics.jsonl";
   const std::string tag = "[" + request.recipe + " " + activation + " seed " + std::to_string(o.seed) + "] ";
@@ -118,18 +125,16 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   at::set_num_threads(o.threads > 0 ? static_cast<int>(o.threads) : torch_default_threads);
   const int threads = at::get_num_threads();
   const torch::Device device = choose_device(o.device);
-  const PreparedData& data = cache.get(data_options(o));
 
   torch::manual_seed(static_cast<uint64_t>(o.seed));
-  const Classifier model = make_model(model_options(o, data.channels, data.height, data.width, data.classes));
-  model->to(device);
-  const auto optimizer = make_optimizer(o, *model);
+  const std::unique_ptr<TrainingTask> task = make_task(o, device, cache, log);
+  const char* held_out = task->held_out_name();
 
   TrainingState state;
   state.options = to_json(o);
   if (request.resume && std::filesystem::exists(checkpoint_path)) {
     check_same_run(read_checkpoint_state(checkpoint_path).options, state.options, checkpoint_path, log);
-    const TrainingState saved = load_checkpoint(checkpoint_path, *model, *optimizer, device);
+    const TrainingState saved = load_checkpoint(checkpoint_path, task->model(), task->optimizer(), device);
     state.epochs_done = saved.epochs_done;
     state.history = saved.history;
     state.seconds = saved.seconds;
@@ -140,26 +145,19 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   for (const auto& m : state.history) lines.push_back(to_json(m));
   write_json_lines_atomically(metrics_path, lines);  // drops lines of an epoch the checkpoint lacks
 
-  const json extra = {{"options", state.options},
-                      {"device", device.str()},
-                      {"threads", threads},
-                      {"parameters", parameter_count(*model)},
-                      {"train_size", data.train.size()},
-                      {"test_size", data.test.size()},
-                      {"train_source", data.train_source},
-                      {"test_source", data.test_source},
-                      {"torch_version", TORCH_VERSION}};
+  json extra = {{"options", state.options}, {"device", device.str()}, {"threads", threads}};
+  const json description = task->description();
+  for (const auto& [key, value] : description.items()) extra[key] = value;
+  extra["torch_version"] = TORCH_VERSION;
   json options_file = extra;
   options_file["recipe"] = request.recipe;
   options_file["activation"] = activation;
   options_file["seed"] = o.seed;
   write_json_atomically(request.out / "options.json", options_file);
   if (state.epochs_done == 0)
-    log << tag << o.model << (o.model == "resnet" ? "-" + std::to_string(o.depth) : "") << ", "
-        << parameter_count(*model) << " parameters, " << data.train.size() << " training / " << data.test.size()
-        << " test images, " << device.str() << ", " << threads << " threads\n";
+    log << tag << task->banner() << ", " << device.str() << ", " << threads << " threads\n";
 
-  const int64_t steps_per_epoch = (data.train.size() + o.batch_size - 1) / o.batch_size;
+  const int64_t steps_per_epoch = task->steps_per_epoch();
   double session_train_seconds = 0, last_eval_seconds = 0;
   int64_t session_steps = 0;
   const int64_t first_epoch = state.epochs_done;
@@ -168,23 +166,20 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
       log << tag << "stopping after epoch " << epoch << " as asked; continue with --resume\n";
       return nullptr;
     }
-    const EpochBatches batches(data.train, o.batch_size, /*shuffle=*/true, augmentation(o),
-                               static_cast<uint64_t>(o.seed), epoch);
     const auto on_step = [&](const StepProgress& p) {
       if (o.log_every == 0 || (p.step % o.log_every != 0 && p.step != p.steps)) return;
       const double per_step = (session_train_seconds + p.seconds) / static_cast<double>(session_steps + p.step);
       const int64_t steps_left = (p.steps - p.step) + (o.epochs - epoch - 1) * steps_per_epoch;
       const double eta = eta_seconds(steps_left, per_step, o.epochs - epoch, last_eval_seconds);
       log << tag << "epoch " << epoch + 1 << "/" << o.epochs << " step " << p.step << "/" << p.steps << " loss "
-          << fixed(p.loss, 4) << " lr " << fixed(p.lr, 5) << " | " << fixed(p.samples / p.seconds, 0)
-          << " samples/s | ETA " << format_duration(eta) << "\n";
+          << fixed(p.loss, 4) << " lr " << fixed(p.lr, 5) << " | " << fixed(p.samples / p.seconds, 0) << " "
+          << task->unit() << "/s | ETA " << format_duration(eta) << "\n";
     };
-    const TrainStats train = train_epoch(*model, *optimizer, batches, device,
-                                         [&](int64_t step) { return learning_rate(o, epoch, step, steps_per_epoch); },
-                                         on_step);
+    const TrainStats train = task->train_epoch(
+        epoch, [&](int64_t step) { return learning_rate(o, epoch, step, steps_per_epoch); }, on_step);
     session_train_seconds += train.seconds;
-    session_steps += batches.size();
-    const EvalStats eval = evaluate(*model, data.test, o.eval_batch_size, device, o.dead_units);
+    session_steps += steps_per_epoch;
+    const EvalStats eval = task->evaluate();
     last_eval_seconds = eval.seconds;
 
     EpochMetrics m;
@@ -205,20 +200,27 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     state.seconds += train.seconds + eval.seconds;
     lines.push_back(to_json(m));
     write_json_lines_atomically(metrics_path, lines);
-    save_checkpoint(checkpoint_path, *model, *optimizer, state);
+    save_checkpoint(checkpoint_path, task->model(), task->optimizer(), state);
     log << tag << "epoch " << m.epoch << "/" << o.epochs << ": train loss " << fixed(m.train_loss, 4) << " acc "
-        << percent(m.train_accuracy) << " | test loss " << fixed(m.test_loss, 4) << " acc " << percent(m.test_accuracy)
-        << " | dead " << (m.dead_measured ? percent(m.dead_fraction()) : std::string("not measured")) << " ("
-        << m.dead_units << "/" << m.units << ") | " << fixed(train.seconds, 1) << " s + eval "
-        << fixed(eval.seconds, 1) << " s\n";
+        << percent(m.train_accuracy) << " | " << held_out << " loss " << fixed(m.test_loss, 4)
+        << (is_language_task(o) ? " ppl " + fixed(std::exp(m.test_loss), 2) : std::string()) << " acc "
+        << percent(m.test_accuracy) << " | dead "
+        << (m.dead_measured ? percent(m.dead_fraction()) : std::string("not measured")) << " (" << m.dead_units << "/"
+        << m.units << ") | " << fixed(train.seconds, 1) << " s + eval " << fixed(eval.seconds, 1) << " s\n";
   }
 
-  const json summary = make_summary({request.recipe, activation, o.seed}, state.history, state.seconds, extra);
+  json summary = make_summary({request.recipe, activation, o.seed}, state.history, state.seconds, extra);
+  const json summary_extra = task->summary_extra(state.history);
+  for (const auto& [key, value] : summary_extra.items()) summary[key] = value;
   write_json_atomically(summary_path, summary);
-  log << tag << "done: test accuracy " << percent(summary["test_accuracy"].get<double>()) << " (best "
+  log << tag << "done: " << held_out << " accuracy " << percent(summary["test_accuracy"].get<double>()) << " (best "
       << percent(summary["best_test_accuracy"].get<double>()) << " at epoch " << summary["best_epoch"].get<int64_t>()
-      << "), test loss " << fixed(summary["test_loss"].get<double>(), 4) << ", "
-      << format_duration(state.seconds) << " -> " << summary_path.string() << "\n";
+      << "), " << held_out << " loss " << fixed(summary["test_loss"].get<double>(), 4)
+      << (summary.contains("val_perplexity")
+              ? ", perplexity " + fixed(summary["val_perplexity"].get<double>(), 2) + " (unigram " +
+                    fixed(summary["unigram_perplexity"].get<double>(), 2) + ")"
+              : std::string())
+      << ", " << format_duration(state.seconds) << " -> " << summary_path.string() << "\n";
   return summary;
 }
 

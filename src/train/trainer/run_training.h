@@ -16,6 +16,7 @@
 #include <string>
 
 #include "src/train/data/batches.h"
+#include "src/train/text/prepared_text.h"
 #include "src/train/trainer/train_options.h"
 
 namespace gem::train {
@@ -36,13 +37,16 @@ struct PreparedData {
   std::string train_source, test_source;
 };
 
-/// Datasets by their DataOptions, loaded once per process (a sweep reuses them across runs).
+/// Datasets by their options, loaded once per process (a sweep reuses them across runs).
 class DataCache {
  public:
   const PreparedData& get(const DataOptions& options);
+  /// Corpus, tokenizer and token ids (prepare_text); progress to `log` when first loaded.
+  const PreparedText& text(const TextDataOptions& options, std::ostream& log);
 
  private:
   std::map<std::string, std::unique_ptr<PreparedData>> loaded_;
+  std::map<std::string, std::unique_ptr<PreparedText>> texts_;
 };
 
 /// Runs (or resumes, or, when out/summary.json exists and resume is set, just returns) the run

@@ -15,21 +15,26 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-StepResult train_step(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const Batch& batch,
-                      const torch::Device& device, double lr) {
-  const torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+StepResult train_step(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const Batch& batch,
+                      const torch::Device& device, double lr, double grad_clip) {
+  const torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+  set_learning_rate(optimizer, lr);
   optimizer.zero_grad();
   const torch::Tensor logits = model.forward(x);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
   loss.backward();
+  if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), grad_clip);
   optimizer.step();
   return {loss.item<double>(), logits.argmax(1).eq(y).sum().item<int64_t>()};
 }
 
 TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const EpochBatches& batches,
                        const torch::Device& device, const std::function<double(int64_t)>& lr_at,
-                       const std::function<void(const StepProgress&)>& on_step) {
+                       const std::function<void(const StepProgress&)>& on_step, double grad_clip) {
   const auto start = std::chrono::steady_clock::now();
   model.train();
   TrainStats stats;
@@ -38,7 +43,7 @@ TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer
   for (int64_t s = 0; s < batches.size(); ++s) {
     const Batch b = batches.batch(s);
     const double lr = lr_at(s);
-    const StepResult step = train_step(model, optimizer, b, device, lr);
+    const StepResult step = train_step(model, optimizer, b, device, lr, grad_clip);
     const int64_t n = b.labels.size(0);
     loss_sum += step.loss * static_cast<double>(n);
     correct += step.correct;

@@ -30,15 +30,19 @@ struct StepResult {
   int64_t correct = 0;  // samples classified right (before the update)
 };
 
-/// One optimizer step on one batch at learning rate `lr` (the model in train mode).
+/// One optimizer step on one batch at learning rate `lr` (the model in train mode); grad_clip > 0
+/// clips the global gradient norm to it first.
 StepResult train_step(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const Batch& batch,
-                      const torch::Device& device, double lr);
+                      const torch::Device& device, double lr, double grad_clip = 0);
 
 /// Cross-entropy training over `batches` in train mode; the learning rate of step s is
 /// lr_at(s), set before the step. on_step (may be empty) runs after every step.
 TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const EpochBatches& batches,
                        const torch::Device& device, const std::function<double(int64_t)>& lr_at,
-                       const std::function<void(const StepProgress&)>& on_step);
+                       const std::function<void(const StepProgress&)>& on_step, double grad_clip = 0);
+
+/// Sets every parameter group's learning rate.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
 struct EvalStats {
   double loss = 0, accuracy = 0;

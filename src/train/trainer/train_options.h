@@ -8,6 +8,7 @@
 
 #include "src/train/data/augmentation.h"
 #include "src/train/data/dataset.h"
+#include "src/train/models/language_model.h"
 #include "src/train/models/model_options.h"
 
 namespace gem::train {
@@ -27,6 +28,22 @@ struct TrainOptions {
   int64_t depth = 20;
   int64_t width = 16;
   std::vector<int64_t> hidden{128};
+  // language models (model gpt or bert, dataset python-docs or text; docs/training.md)
+  std::string val_data;        // text: validation file or folder (empty: split from data_dir)
+  double val_fraction = 0.05;  // the split's validation share when val_data is empty
+  int64_t vocab_size = 8000;   // SentencePiece vocabulary, trained on the training split and cached
+  std::string tokenizer = "unigram";  // SentencePiece model type: unigram, bpe
+  std::string cache_dir;       // tokenizer and token caches (empty: $GEM_CACHE_DIR, else ~/.cache/gem)
+  int64_t context = 128;       // tokens per sequence (and learned positions)
+  int64_t layers = 4;
+  int64_t heads = 4;
+  int64_t embed_dim = 128;
+  int64_t mlp_ratio = 4;
+  double dropout = 0.0;
+  double mask_prob = 0.15;     // bert: share of tokens predicted (80% <mask>, 10% random, 10% kept)
+  int64_t steps_per_epoch = 100;  // language models: optimizer steps between evaluations
+  int64_t val_tokens = 0;      // language models: evaluate on at most this many tokens (0: all)
+  bool autocast_bf16 = true;   // CUDA: run the forward and backward under bf16 autocast
   // optimisation
   int64_t epochs = 10;
   int64_t batch_size = 128;
@@ -43,6 +60,8 @@ struct TrainOptions {
   double gamma = 0.1;
   double warmup_epochs = 0;  // linear warm-up from lr / (warm-up steps) to lr
   double min_lr = 0;         // cosine: the value at the end
+  int64_t grad_accumulation = 1;  // batches per optimizer step (the step sees their mean gradient)
+  double grad_clip = 0;      // clip the global gradient norm to this (0: off)
   // run
   int64_t seed = 1;
   int64_t threads = 0;        // 0: all cores (torch's default)
@@ -56,8 +75,13 @@ void validate(const TrainOptions& options);
 
 DataOptions data_options(const TrainOptions& options);
 Augmentation augmentation(const TrainOptions& options);
+/// True for the language models (gpt, bert), which train on text.
+bool is_language_task(const TrainOptions& options);
+
 /// The model for images of the given geometry and class count.
 ModelOptions model_options(const TrainOptions& options, int64_t channels, int64_t height, int64_t width,
                            int64_t classes);
+/// The language model for a tokenizer of `vocab_size` pieces.
+TransformerOptions transformer_options(const TrainOptions& options, int64_t vocab_size);
 
 }  // namespace gem::train

@@ -1,0 +1,239 @@
+#include "src/train/trainer/language_task.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "src/train/data/rng.h"
+#include "src/train/models/language_model.h"
+#include "src/train/models/probed_activation.h"
+#include "src/train/text/token_windows.h"
+#include "src/train/trainer/autocast.h"
+#include "src/train/trainer/optimizer.h"
+#include "src/train/trainer/run_training.h"
+
+namespace gem::train {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Summed loss, correct predictions and predicted tokens of one batch.
+struct BatchTotals {
+  torch::Tensor loss_sum, correct;
+  int64_t predicted = 0;
+};
+
+class LanguageTask : public TrainingTask {
+ public:
+  LanguageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache, std::ostream& log)
+      : o_(o), device_(device), text_(cache.text(text_data_options(o), log)) {
+    model_ = make_language_model(transformer_options(o, text_.tokenizer.vocab_size()));
+    model_->to(device);
+    optimizer_ = make_optimizer(o, *model_, /*decay_matrices_only=*/true);
+    window_ = o.context + (model_->causal() ? 1 : 0);
+    if (text_.tokens.train.numel() < window_ || text_.tokens.val.numel() < window_)
+      throw std::runtime_error("text: " + std::to_string(text_.tokens.train.numel()) + " training and " +
+                               std::to_string(text_.tokens.val.numel()) + " validation tokens, fewer than one window of " +
+                               std::to_string(window_) + "; use more text or a shorter context");
+    masking_.mask_prob = o.mask_prob;
+    masking_.mask_id = text_.tokenizer.mask_id();
+    masking_.vocab_size = text_.tokenizer.vocab_size();
+  }
+
+  torch::nn::Module& model() override { return *model_; }
+  torch::optim::Optimizer& optimizer() override { return *optimizer_; }
+  int64_t steps_per_epoch() const override { return o_.steps_per_epoch; }
+
+  TrainStats train_epoch(int64_t epoch, const std::function<double(int64_t)>& lr_at,
+                         const std::function<void(const StepProgress&)>& on_step) override {
+    const auto start = std::chrono::steady_clock::now();
+    model_->train();
+    TrainStats stats;
+    double loss_sum = 0, correct = 0;
+    int64_t predicted = 0;
+    const auto seed = static_cast<uint64_t>(o_.seed);
+    for (int64_t s = 0; s < o_.steps_per_epoch; ++s) {
+      const double lr = lr_at(s);
+      set_learning_rate(*optimizer_, lr);
+      optimizer_->zero_grad();
+      double step_loss = 0;
+      int64_t step_predicted = 0;
+      for (int64_t micro = 0; micro < o_.grad_accumulation; ++micro) {
+        // Every batch of the run has its own index, so resuming needs no generator state.
+        const auto index = static_cast<uint64_t>((epoch * o_.steps_per_epoch + s) * o_.grad_accumulation + micro);
+        const auto starts = random_window_starts(text_.tokens.train.numel(), window_, o_.batch_size,
+                                                 derive_seed(seed, Stream::token_windows, index));
+        const TokenBatch batch = make_batch(text_.tokens.train, starts, derive_seed(seed, Stream::masking, index));
+        const BatchTotals t = forward_totals(batch);
+        // The step's gradient is that of the mean loss over all its predicted tokens.
+        (t.loss_sum / static_cast<double>(std::max<int64_t>(1, t.predicted * o_.grad_accumulation))).backward();
+        const double batch_loss = t.loss_sum.item<double>();
+        step_loss += batch_loss;
+        step_predicted += t.predicted;
+        loss_sum += batch_loss;
+        correct += t.correct.item<double>();
+        predicted += t.predicted;
+        stats.samples += batch.inputs.numel();
+      }
+      if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o_.grad_clip);
+      optimizer_->step();
+      stats.last_lr = lr;
+      if (on_step)
+        on_step({s + 1, o_.steps_per_epoch, step_loss / static_cast<double>(std::max<int64_t>(1, step_predicted)), lr,
+                 stats.samples, seconds_since(start)});
+    }
+    stats.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, predicted));
+    stats.accuracy = correct / static_cast<double>(std::max<int64_t>(1, predicted));
+    stats.seconds = seconds_since(start);
+    return stats;
+  }
+
+  EvalStats evaluate() override {
+    const auto start = std::chrono::steady_clock::now();
+    torch::NoGradGuard no_grad;
+    model_->eval();
+    const auto layers = activation_layers(*model_);
+    if (o_.dead_units)
+      for (auto& layer : layers) layer->start_probe();
+    const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.context) : 0;
+    const auto starts = eval_window_starts(text_.tokens.val.numel(), window_, max_windows);
+    double loss_sum = 0, correct = 0;
+    int64_t predicted = 0;
+    for (size_t first = 0; first < starts.size(); first += static_cast<size_t>(o_.eval_batch_size)) {
+      const size_t last = std::min(starts.size(), first + static_cast<size_t>(o_.eval_batch_size));
+      const std::vector<int64_t> part(starts.begin() + static_cast<std::ptrdiff_t>(first),
+                                      starts.begin() + static_cast<std::ptrdiff_t>(last));
+      // The same masks in every evaluation and every run of a sweep: seeded by subset_seed.
+      const TokenBatch batch = make_batch(text_.tokens.val, part,
+                                          derive_seed(static_cast<uint64_t>(o_.subset_seed), Stream::masking,
+                                                      std::numeric_limits<uint32_t>::max() + static_cast<uint64_t>(first)));
+      const BatchTotals t = forward_totals(batch);
+      loss_sum += t.loss_sum.item<double>();
+      correct += t.correct.item<double>();
+      predicted += t.predicted;
+    }
+    EvalStats stats;
+    if (o_.dead_units) {
+      stats.dead_measured = true;
+      for (auto& layer : layers) {
+        layer->stop_probe();
+        stats.units += layer->units();
+        stats.dead_units += layer->dead_units();
+      }
+    }
+    model_->train();
+    stats.samples = predicted;
+    stats.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, predicted));
+    stats.accuracy = correct / static_cast<double>(std::max<int64_t>(1, predicted));
+    stats.seconds = seconds_since(start);
+    return stats;
+  }
+
+  nlohmann::json description() const override {
+    return {{"parameters", parameter_count()},
+            {"vocab_size", text_.tokenizer.vocab_size()},
+            {"train_tokens", text_.tokens.train.numel()},
+            {"val_tokens", text_.tokens.val.numel()},
+            {"train_bytes", text_.train_bytes},
+            {"val_bytes", text_.val_bytes},
+            {"train_source", text_.train_source},
+            {"val_source", text_.val_source},
+            {"tokenizer_file", text_.tokenizer.model_file().string()},
+            {"tokenizer_fingerprint", text_.tokenizer.fingerprint()},
+            {"unigram_perplexity", text_.unigram_perplexity}};
+  }
+
+  std::string banner() const override {
+    return o_.model + " (" + std::to_string(o_.layers) + " layers, " + std::to_string(o_.heads) + " heads, width " +
+           std::to_string(o_.embed_dim) + ", context " + std::to_string(o_.context) + "), " +
+           std::to_string(parameter_count()) + " parameters, vocabulary " +
+           std::to_string(text_.tokenizer.vocab_size()) + ", " + std::to_string(text_.tokens.train.numel()) +
+           " training / " + std::to_string(text_.tokens.val.numel()) + " validation tokens";
+  }
+
+  const char* unit() const override { return "tokens"; }
+  const char* held_out_name() const override { return "val"; }
+
+  nlohmann::json summary_extra(const std::vector<EpochMetrics>& history) const override {
+    double best = std::numeric_limits<double>::infinity(), throughput = 0;
+    for (const auto& m : history) {
+      best = std::min(best, m.test_loss);
+      throughput += m.samples_per_second;
+    }
+    const double last = history.back().test_loss;
+    nlohmann::json s = {{"val_loss", last},
+                        {"best_val_loss", best},
+                        {"val_accuracy", history.back().test_accuracy},
+                        {"tokens_per_second", throughput / static_cast<double>(history.size())}};
+    if (model_->causal()) {
+      s["val_perplexity"] = std::exp(last);
+      s["best_val_perplexity"] = std::exp(best);
+      s["unigram_perplexity"] = text_.unigram_perplexity;
+    }
+    return s;
+  }
+
+ private:
+  int64_t parameter_count() const {
+    int64_t n = 0;
+    for (const auto& p : model_->parameters()) n += p.numel();
+    return n;
+  }
+
+  TokenBatch make_batch(const torch::Tensor& tokens, const std::vector<int64_t>& starts, uint64_t mask_seed) const {
+    return model_->causal() ? causal_batch(tokens, starts, o_.context)
+                            : masked_batch(tokens, starts, o_.context, mask_seed, masking_);
+  }
+
+  BatchTotals forward_totals(const TokenBatch& batch) {
+    const torch::Tensor inputs = batch.inputs.to(device_), targets = batch.targets.to(device_).reshape({-1});
+    torch::Tensor logits;
+    {
+      const CudaBf16Autocast autocast(o_.autocast_bf16 && device_.is_cuda());
+      logits = model_->forward(inputs);
+    }
+    logits = logits.reshape({-1, logits.size(-1)}).to(torch::kFloat);
+    BatchTotals t;
+    t.loss_sum = torch::nn::functional::cross_entropy(
+        logits, targets,
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kSum));
+    const torch::Tensor scored = targets.ne(kIgnoreIndex);
+    t.correct = logits.detach().argmax(1).eq(targets).logical_and(scored).sum();
+    t.predicted = scored.sum().item<int64_t>();
+    return t;
+  }
+
+  TrainOptions o_;
+  torch::Device device_;
+  const PreparedText& text_;
+  LanguageModel model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  int64_t window_ = 0;
+  MaskingOptions masking_;
+};
+
+}  // namespace
+
+TextDataOptions text_data_options(const TrainOptions& o) {
+  TextDataOptions t;
+  t.corpus.corpus = o.dataset;
+  t.corpus.train_path = o.data_dir;
+  t.corpus.val_path = o.val_data;
+  t.corpus.val_fraction = o.val_fraction;
+  t.tokenizer.vocab_size = o.vocab_size;
+  t.tokenizer.model_type = o.tokenizer;
+  t.tokenizer.cache_dir = o.cache_dir;
+  return t;
+}
+
+std::unique_ptr<TrainingTask> make_language_task(const TrainOptions& options, const torch::Device& device,
+                                                 DataCache& cache, std::ostream& log) {
+  return std::make_unique<LanguageTask>(options, device, cache, log);
+}
+
+}  // namespace gem::train
