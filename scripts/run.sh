@@ -8,7 +8,8 @@
 #   bash scripts/run.sh
 # Environment: GEM_BUILD_DIR (default build), GEM_RESULTS_DIR (default results),
 #   GEM_RUNS_DIR (default runs/quick), GEM_SWEEP_JOBS (default: the number of cores),
-#   GEM_SKIP_SWEEP=1 to leave the sweep out.
+#   GEM_SKIP_SWEEP=1 to leave the sweep out, GEM_LM_SWEEP=1 to add the transformer sweep
+#   (scripts/lm_sweep.sh: lm-local-sweep/).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -66,6 +67,12 @@ else
   "$sweep" report --in "$runs" --out "$results/quick-sweep"
   grep -E '^(## |\|)' "$results/quick-sweep/report.md" | sed 's/^/  /'
   outputs="$outputs quick-sweep/ (report.md, report.csv, *-curves.png, activations.png)"
+fi
+
+# The transformer sweep (scripts/lm_sweep.sh, about 45 minutes on 2 cores) only when asked.
+if [[ ${GEM_LM_SWEEP:-0} == 1 ]]; then
+  GEM_RESULTS_DIR=$results bash "$root/scripts/lm_sweep.sh" || sweep_failed=1
+  outputs="$outputs lm-local-sweep/"
 fi
 
 say "outputs in ${results#$root/}/: $outputs"

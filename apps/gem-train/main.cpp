@@ -1,6 +1,7 @@
 // gem-train: one training run. parse (CLI11) -> resolve the recipe and flags into TrainOptions
 // -> print them -> run (src/train/trainer/run_training.h).
 //   gem-train --recipe fashion-local --act egem:N=1,eps=1e-4 --seed 1 --out runs/one
+//   gem-train --recipe gpt-local --act glu-egem:N=2,eps=10 --seed 1 --out runs/lm
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -20,8 +21,10 @@ constexpr int kExitUsage = 2;    // bad flags or options
 
 const char* const kFooter = R"(Outputs in --out: options.json, metrics.jsonl (one line per epoch), checkpoint.pt (every epoch),
 summary.json (at the end; keys recipe, activation, seed, epochs, seconds, test_accuracy,
-best_test_accuracy, test_loss, dead_fraction, ...). Interrupted? Run the same command with --resume.
-Recipes: experiments/*.json (gem-sweep recipes lists them). Docs: docs/training.md.)";
+best_test_accuracy, test_loss, dead_fraction, ...; language models also val_loss, val_perplexity,
+unigram_perplexity, tokens_per_second). Interrupted? Run the same command with --resume.
+Recipes: experiments/*.json (gem-sweep recipes lists them): images, e.g. fashion-local; language
+models gpt-local, bert-local, gpt2-124m, bert-small. Docs: docs/training.md.)";
 
 }  // namespace
 

@@ -7,30 +7,16 @@
 # Environment: OUT (default ./gpu-out), GEM_GPU_DEPS (.deb files to unpack; default ./.gpu-deps),
 #   GEM_CACHE_DIR (tokenizer cache; default .gpu-deps/gem-cache when present).
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
-ROOT=$PWD
-OUT=${OUT:-$ROOT/gpu-out}
-mkdir -p "$OUT"
+source "$(dirname "${BASH_SOURCE[0]}")/build_operators.sh"
 exec > >(tee -a "$OUT/lm_check.log") 2>&1
 START=$SECONDS
 log() { echo "[lm_check +$((SECONDS - START))s] $*"; }
-PY=$(command -v python3)
-TORCH_PREFIX=$("$PY" -c 'import torch; print(torch.utils.cmake_prefix_path)')
 log "$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -1); torch $("$PY" -c 'import torch; print(torch.__version__, torch.version.cuda, torch._C._GLIBCXX_USE_CXX11_ABI)')"
-DEST=/tmp/gem-gpu-deps
-rm -rf "$DEST" && mkdir -p "$DEST"
-for deb in "${GEM_GPU_DEPS:-$ROOT/.gpu-deps}"/*.deb; do dpkg-deb -x "$deb" "$DEST"; done
-LIBDIR=$DEST/usr/lib/x86_64-linux-gnu
-export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export PATH=/usr/local/cuda/bin:$PATH
 export GEM_CACHE_DIR=${GEM_CACHE_DIR:-$ROOT/.gpu-deps/gem-cache}
 DOCS=$DEST/usr/share/doc/python3.11/html/_sources
 B=build-gpu-lm
 log "configure and build (gem-train, gem_train_test)"
-cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$TORCH_PREFIX;$DEST/usr" \
-  -DTORCH_CUDA_ARCH_LIST=9.0 -DGEM_WITH_CUDA=ON -DGEM_WITH_TORCH=ON -DGEM_BUILD_BENCH=OFF \
-  "-DGEM_SHARED_DIR=$ROOT/shared" "-DHWY_DIR=$LIBDIR/cmake/hwy" "-DGTest_DIR=$LIBDIR/cmake/GTest" \
-  "-DGEM_PYTHON=$PY" > "$OUT/lm_build.log" 2>&1 || { tail -30 "$OUT/lm_build.log"; exit 1; }
+gem_configure $B "$OUT/lm_build.log" -DCMAKE_BUILD_TYPE=Release || exit 1
 timeout 420 ninja -C $B -j "$(nproc)" gem-train gem_train_test gem_torch >> "$OUT/lm_build.log" 2>&1 ||
   { grep -B2 -A12 -m5 error "$OUT/lm_build.log" | tail -60; exit 1; }
 log "built"
@@ -67,7 +53,7 @@ for act in gelu egem:N=2,eps=10 glu-egem:N=2,eps=10 relu; do
     --embed-dim 768 --context 1024 --val-tokens 65536 --eval-batch-size 8 --warmup-epochs 0.1 --lr 6e-4
 done
 
-log "python error-path tests with a fault handler (the torch 2.11 segfault of the last session)"
+log "python error-path tests with a fault handler"
 GEM_TORCH_LIBRARY=$ROOT/$B/lib/libgem_torch.so PYTHONPATH=$ROOT/python timeout 120 "$PY" -X faulthandler -m pytest \
   python/tests -x -q -k "error or raise or invalid" 2>&1 | tail -40
 

@@ -34,6 +34,14 @@ inline Params params_from(const char* op, c10::string_view variant, int64_t N, d
   }
 }
 
+/// "[2, 3]": shapes are written out here rather than streamed as IntArrayRef into an error
+/// message, which crashed PyTorch 2.11's Python error path (bench/RESULTS.md, GPU section).
+inline std::string shape_text(at::IntArrayRef shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 inline bool is_supported_dtype(at::ScalarType t) {
   return t == at::kDouble || t == at::kFloat || t == at::kHalf || t == at::kBFloat16;
 }
@@ -49,8 +57,8 @@ inline void check_floating(const char* op, const char* name, const at::Tensor& t
 /// `other` (e.g. grad_out) has the shape, dtype and device of x.
 inline void check_like_x(const char* op, const char* name, const at::Tensor& other, const at::Tensor& x) {
   check_floating(op, name, other);
-  TORCH_CHECK_VALUE(other.sizes() == x.sizes(), op, ": ", name, " shape ", other.sizes(), " does not match x shape ",
-                    x.sizes());
+  TORCH_CHECK_VALUE(other.sizes() == x.sizes(), op, ": ", name, " shape ", shape_text(other.sizes()),
+                    " does not match x shape ", shape_text(x.sizes()));
   TORCH_CHECK_TYPE(other.scalar_type() == x.scalar_type(), op, ": ", name, " dtype ", other.scalar_type(),
                    " does not match x dtype ", x.scalar_type());
   TORCH_CHECK(other.device() == x.device(), op, ": ", name, " is on ", other.device(), " but x is on ", x.device());
@@ -64,7 +72,7 @@ inline void check_eps_tensor(const char* op, Variant v, const at::Tensor& eps, c
   TORCH_CHECK_TYPE(is_supported_dtype(eps.scalar_type()), op,
                    ": eps must be a floating-point tensor (float64, float32, float16 or bfloat16), got ",
                    eps.scalar_type());
-  TORCH_CHECK_VALUE(eps.numel() == 1, op, ": eps must hold exactly one element, got shape ", eps.sizes());
+  TORCH_CHECK_VALUE(eps.numel() == 1, op, ": eps must hold exactly one element, got shape ", shape_text(eps.sizes()));
   TORCH_CHECK(eps.device() == x.device(), op, ": eps is on ", eps.device(), " but x is on ", x.device());
 }
 

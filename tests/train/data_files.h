@@ -80,6 +80,17 @@ inline void write_tiny_idx_dataset(const std::filesystem::path& dir, int train =
 }
 
 /// A fresh empty folder under the build tree for one test.
+/// The message of the exception that f() throws, or "(no error)".
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 inline std::filesystem::path fresh_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::path(GEM_BINARY_DIR) / "test-output" / "train" / name;
   std::filesystem::remove_all(dir);

@@ -21,21 +21,12 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using testing::error_of;
 using testing::fresh_dir;
 using testing::idx_images_bytes;
 using testing::idx_labels_bytes;
 using testing::write_bytes;
 using testing::write_gzip;
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 std::vector<uint8_t> ramp(size_t n) {
   std::vector<uint8_t> v(n);

@@ -15,16 +15,21 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TransformerOptions tiny(const std::string& arch, const std::string& activation) {
+TransformerOptions shape(const std::string& arch, const std::string& activation, int64_t vocab_size, int64_t context,
+                         int64_t layers, int64_t heads, int64_t embed_dim) {
   TransformerOptions o;
   o.arch = arch;
   o.activation = activation;
-  o.vocab_size = 61;
-  o.context = 16;
-  o.layers = 2;
-  o.heads = 2;
-  o.embed_dim = 16;
+  o.vocab_size = vocab_size;
+  o.context = context;
+  o.layers = layers;
+  o.heads = heads;
+  o.embed_dim = embed_dim;
   return o;
+}
+
+TransformerOptions tiny(const std::string& arch, const std::string& activation) {
+  return shape(arch, activation, 61, 16, 2, 2, 16);
 }
 
 int64_t count(torch::nn::Module& m) {
@@ -79,14 +84,7 @@ TEST(LanguageModel, ShapesAndParameterCountsMatchTheFormula) {
 }
 
 TEST(LanguageModel, Gpt2SmallHas124MParameters) {
-  TransformerOptions o;
-  o.arch = "gpt";
-  o.activation = "gem:N=1";
-  o.vocab_size = 50257;
-  o.context = 1024;
-  o.layers = 12;
-  o.heads = 12;
-  o.embed_dim = 768;
+  TransformerOptions o = shape("gpt", "gem:N=1", 50257, 1024, 12, 12, 768);
   // The published GPT-2 small count (tied embeddings): 124,439,808.
   EXPECT_EQ(language_model_parameters(o), 124439808);
   EXPECT_NEAR(static_cast<double>(language_model_parameters(o)), 124e6, 0.01 * 124e6);
@@ -101,14 +99,7 @@ TEST(LanguageModel, Gpt2SmallHas124MParameters) {
 }
 
 TEST(LanguageModel, BertSmallShapes) {
-  TransformerOptions o;
-  o.arch = "bert";
-  o.activation = "egem:N=1,eps=10";
-  o.vocab_size = 30522;
-  o.context = 512;
-  o.layers = 4;
-  o.heads = 8;
-  o.embed_dim = 512;
+  const TransformerOptions o = shape("bert", "egem:N=1,eps=10", 30522, 512, 4, 8, 512);
   torch::manual_seed(1);
   const LanguageModel model = make_language_model(o);
   // Embeddings 30522*512 + 512*512, 4 blocks of 3,152,384, final LayerNorm, output bias.

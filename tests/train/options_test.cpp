@@ -16,21 +16,12 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(Recipes, EveryShippedRecipeLoadsAndValidates) {
   const auto names = recipe_names(default_recipes_dir());
   for (const char* required : {"mnist-local", "fashion-local", "fashion-resnet-local", "mnist", "cifar10-resnet56",
-                               "cifar100-resnet56"})
+                               "cifar100-resnet56", "gpt-local", "bert-local", "gpt2-124m", "bert-small"})
     EXPECT_NE(std::find(names.begin(), names.end(), required), names.end()) << required;
   for (const auto& name : names) {
     const Recipe r = load_recipe(name, default_recipes_dir());
@@ -39,8 +30,30 @@ TEST(Recipes, EveryShippedRecipeLoadsAndValidates) {
     EXPECT_FALSE(r.seeds.empty()) << name;
     for (const auto& act : r.activations) {
       json fields{{"activation", act}};
+      // The paper-scale text recipes train on files the user names.
+      if (r.train.value("dataset", "") == "text") fields["data_dir"] = "/data/wikitext-103/wiki.train.tokens";
       EXPECT_NO_THROW(resolve_options(r, fields)) << name << " " << act;
     }
+  }
+}
+
+TEST(Recipes, PaperScaleLanguageModelsHaveThePaperShapes) {
+  const json data{{"data_dir", "/data/train.txt"}};
+  const TrainOptions gpt2 = resolve_options(load_recipe("gpt2-124m", default_recipes_dir()), data);
+  EXPECT_EQ(language_model_parameters(transformer_options(gpt2, gpt2.vocab_size)), 124439808);
+  EXPECT_EQ(gpt2.context, 1024);
+  EXPECT_EQ(gpt2.batch_size * gpt2.grad_accumulation * gpt2.context, 524288);  // 0.5M tokens per step
+  const TrainOptions bert = resolve_options(load_recipe("bert-small", default_recipes_dir()), data);
+  EXPECT_EQ(bert.model, "bert");
+  EXPECT_EQ(bert.layers, 4);
+  EXPECT_EQ(bert.embed_dim, 512);
+  EXPECT_EQ(bert.heads, 8);
+  EXPECT_DOUBLE_EQ(bert.mask_prob, 0.15);
+  try {
+    resolve_options(load_recipe("gpt2-124m", default_recipes_dir()), json::object());
+    ADD_FAILURE() << "gpt2-124m resolved without training text";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--data-dir"));
   }
 }
 

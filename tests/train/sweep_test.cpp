@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -190,7 +191,8 @@ TEST(Report, TablesFromKnownRuns) {
   EXPECT_NEAR(t.rows[0].test_accuracy.mean, 0.92, 1e-12);
   EXPECT_NEAR(t.rows[0].test_accuracy.std, 0.02, 1e-12);  // sample std of .90 .92 .94
   EXPECT_EQ(t.rows[0].test_accuracy.n, 3);
-  EXPECT_NEAR(t.rows[1].throughput_vs_relu, 0.9, 1e-12);
+  EXPECT_EQ(t.baseline, "relu");
+  EXPECT_NEAR(t.rows[1].throughput_vs_baseline, 0.9, 1e-12);
 
   std::ostringstream md;
   write_markdown_table(t, "known-curves.png", md);
@@ -210,10 +212,10 @@ TEST(Report, TablesFromKnownRuns) {
             "recipe,activation,runs,seeds,test_accuracy_mean,test_accuracy_std,best_test_accuracy_mean,"
             "best_test_accuracy_std,test_loss_mean,test_loss_std,best_test_loss_mean,best_test_loss_std,"
             "dead_fraction_mean,dead_fraction_std,seconds_mean,seconds_std,samples_per_second_mean,"
-            "samples_per_second_std,throughput_vs_relu,val_perplexity_mean,val_perplexity_std,"
+            "samples_per_second_std,throughput_baseline,throughput_vs_baseline,val_perplexity_mean,val_perplexity_std,"
             "unigram_perplexity_mean,unigram_perplexity_std");
-  EXPECT_EQ(relu, "known,relu,3,1 2 3,0.92,0.02,0.93,0.02,0.4,0.1,0.3,0.1,0.25,0,12,2,1100,100,1,,,,");
-  EXPECT_EQ(gem, "known,gem:N=1,1,1,0.8,,0.81,,0.6,,0.5,,0.25,,20,,990,,0.9,,,,");
+  EXPECT_EQ(relu, "known,relu,3,1 2 3,0.92,0.02,0.93,0.02,0.4,0.1,0.3,0.1,0.25,0,12,2,1100,100,relu,1,,,,");
+  EXPECT_EQ(gem, "known,gem:N=1,1,1,0.8,,0.81,,0.6,,0.5,,0.25,,20,,990,,relu,0.9,,,,");
 
   const auto curves = mean_curves(recipes[0]);
   ASSERT_EQ(curves.size(), 2u);
@@ -244,6 +246,46 @@ TEST(Report, WritesMarkdownCsvAndPlots) {
     in.read(head, 8);
     EXPECT_EQ(std::string(head + 1, 3), "PNG") << png;
   }
+}
+
+// Decoder runs: two seeds of gelu, one of its gated form.
+void write_lm_run(const std::filesystem::path& root, const std::string& act, int64_t seed, double val_loss) {
+  const auto dir = run_dir(root, "lm", act, seed);
+  const json options = {{"model", "gpt"}, {"layers", 2}, {"heads", 2}, {"embed_dim", 32}, {"context", 16},
+                        {"dataset", "python-docs"}, {"epochs", 1}, {"steps_per_epoch", 10}, {"batch_size", 4},
+                        {"optimizer", "adamw"}, {"lr", 0.001}, {"schedule", "cosine"}, {"weight_decay", 0.1}};
+  json summary = {{"recipe", "lm"}, {"activation", act}, {"seed", seed}, {"epochs", 1}, {"seconds", 5.0},
+                  {"test_accuracy", 0.2}, {"best_test_accuracy", 0.2}, {"test_loss", val_loss},
+                  {"best_test_loss", val_loss}, {"dead_fraction", 0.0}, {"samples_per_second", 1000.0},
+                  {"val_loss", val_loss}, {"val_perplexity", std::exp(val_loss)}, {"unigram_perplexity", 400.0},
+                  {"options", options}, {"parameters", 12345}, {"train_tokens", 1000}, {"val_tokens", 100},
+                  {"vocab_size", 512}};
+  write_json_atomically(dir / "summary.json", summary);
+}
+
+TEST(Report, LanguageModelTablesShowPerplexityAgainstTheUnigramBaseline) {
+  const auto root = testing::fresh_dir("report_lm");
+  write_lm_run(root, "gelu", 1, std::log(100.0));
+  write_lm_run(root, "gelu", 2, std::log(120.0));
+  write_lm_run(root, "glu-gelu", 1, std::log(90.0));
+  const auto recipes = collect_runs({root});
+  ASSERT_EQ(recipes.size(), 1u);
+  EXPECT_EQ(recipes[0].activations, (std::vector<std::string>{"gelu", "glu-gelu"}));  // gated forms last
+  const RecipeTable t = aggregate(recipes[0]);
+  EXPECT_TRUE(t.language);
+  EXPECT_NEAR(t.rows[0].val_perplexity.mean, 110.0, 1e-9);
+  EXPECT_EQ(t.rows[1].val_perplexity.n, 1);
+  std::ostringstream md;
+  write_markdown_table(t, "", md);
+  EXPECT_THAT(md.str(), HasSubstr("| activation | seeds | final val loss | best val loss | val perplexity | unigram "
+                                  "perplexity | val token acc % |"));
+  EXPECT_THAT(md.str(), HasSubstr("| glu-gelu | 1 | 4.4998 | 4.4998 | 90.00 | 400.0 | 20.00 |"));
+  EXPECT_THAT(md.str(), HasSubstr("| train tokens/s | vs GELU |"));  // no relu in the recipe
+  EXPECT_EQ(t.baseline, "gelu");
+  EXPECT_THAT(md.str(), HasSubstr("gpt (2 layers, 2 heads, width 32, context 16, 12345 parameters) on python-docs"));
+  std::ostringstream csv;
+  write_csv_tables({t}, csv);
+  EXPECT_THAT(csv.str(), HasSubstr(",110,14.14213562,400,0\n"));
 }
 
 TEST(Report, NoRunsIsAnError) {

@@ -29,7 +29,8 @@ class TransformerLmImpl : public LanguageModelImpl {
 
   torch::Tensor forward(const torch::Tensor& ids) override {
     TORCH_CHECK(ids.dim() == 2 && ids.scalar_type() == torch::kLong,
-                "language model input must be B x T token ids (int64), got ", ids.sizes(), " ", ids.scalar_type());
+                "language model input must be B x T token ids (int64), got a ", ids.dim(), "-dimensional ",
+                ids.scalar_type(), " tensor");
     TORCH_CHECK(ids.size(1) <= context_, "language model input of ", ids.size(1), " tokens exceeds the context of ",
                 context_);
     const torch::Tensor where = torch::arange(ids.size(1), torch::TensorOptions().dtype(torch::kLong).device(ids.device()));

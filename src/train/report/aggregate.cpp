@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "src/train/models/language_model.h"
@@ -83,7 +84,7 @@ RecipeTable aggregate(const RecipeRuns& runs) {
   table.description = runs.description;
   if (!runs.runs.empty()) table.setup = describe_setup(runs.runs.front().summary);
   table.language = is_language_recipe(runs);
-  double relu_throughput = 0;
+  std::map<std::string, double> throughput;
   for (const std::string& activation : runs.activations) {
     const auto mine = runs_of(runs, activation);
     ActivationRow row;
@@ -98,11 +99,15 @@ RecipeTable aggregate(const RecipeRuns& runs) {
     row.samples_per_second = over(mine, "samples_per_second");
     row.val_perplexity = over(mine, "val_perplexity");
     row.unigram_perplexity = over(mine, "unigram_perplexity");
-    if (activation == "relu") relu_throughput = row.samples_per_second.mean;
+    throughput[activation] = row.samples_per_second.mean;
     table.rows.push_back(row);
   }
-  if (relu_throughput > 0)
-    for (auto& row : table.rows) row.throughput_vs_relu = row.samples_per_second.mean / relu_throughput;
+  for (const char* reference : {"relu", "gelu"})
+    if (throughput.count(reference) && throughput[reference] > 0) {
+      table.baseline = reference;
+      for (auto& row : table.rows) row.throughput_vs_baseline = row.samples_per_second.mean / throughput[reference];
+      break;
+    }
   return table;
 }
 

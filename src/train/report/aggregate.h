@@ -23,13 +23,14 @@ struct ActivationRow {
   MeanStd dead_fraction;  // n = 0 when no run measured it
   MeanStd seconds, samples_per_second;  // language models: tokens per second
   MeanStd val_perplexity, unigram_perplexity;  // decoders only (n = 0 otherwise)
-  double throughput_vs_relu = 0;  // samples/s relative to relu of the recipe; 0 without relu
+  double throughput_vs_baseline = 0;  // samples/s relative to the recipe's baseline; 0 without one
 };
 
 struct RecipeTable {
   std::string recipe, description;
   std::string setup;  // model, data, epochs, optimizer and schedule, from the first run's options
   bool language = false;  // a language model's runs: the held-out set is "val", accuracy is per token
+  std::string baseline;   // throughput reference: relu when the recipe ran it, else gelu, else none
   std::vector<ActivationRow> rows;
 };
 

@@ -30,17 +30,24 @@ std::string seed_list(const std::vector<int64_t>& seeds, const char* separator) 
   return s;
 }
 
+// "ReLU", "GELU": the column's reference (any name works; "–" ratios without one).
+std::string baseline_name(const RecipeTable& t) {
+  if (t.baseline == "relu") return "ReLU";
+  if (t.baseline == "gelu") return "GELU";
+  return t.baseline.empty() ? std::string("ReLU") : t.baseline;
+}
+
 // Image classifiers: test accuracy and loss, dead units and samples per second.
 void write_image_table(const RecipeTable& t, std::ostream& out) {
   out << "| activation | seeds | final test acc % | best test acc % | final test loss | best test loss | dead units % "
-         "| time s | train samples/s | vs ReLU |\n"
+         "| time s | train samples/s | vs " << baseline_name(t) << " |\n"
       << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const ActivationRow& r : t.rows) {
     out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_accuracy, 100, 2)
         << " | " << format_mean_std(r.best_test_accuracy, 100, 2) << " | " << format_mean_std(r.test_loss, 1, 4)
         << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | " << format_mean_std(r.dead_fraction, 100, 2)
         << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0)
-        << " | " << (r.throughput_vs_relu > 0 ? fixed(r.throughput_vs_relu, 3) : "–") << " |\n";
+        << " | " << (r.throughput_vs_baseline > 0 ? fixed(r.throughput_vs_baseline, 3) : "–") << " |\n";
   }
 }
 
@@ -50,7 +57,7 @@ void write_language_table(const RecipeTable& t, std::ostream& out) {
   bool decoder = false;
   for (const ActivationRow& r : t.rows) decoder = decoder || r.val_perplexity.n > 0;
   out << "| activation | seeds | final val loss | best val loss |" << (decoder ? " val perplexity | unigram perplexity |" : "")
-      << " val token acc % | dead units % | time s | train tokens/s | vs ReLU |\n|---|---|---|---|"
+      << " val token acc % | dead units % | time s | train tokens/s | vs " << baseline_name(t) << " |\n|---|---|---|---|"
       << (decoder ? "---|---|" : "") << "---|---|---|---|---|\n";
   for (const ActivationRow& r : t.rows) {
     out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_loss, 1, 4)
@@ -59,7 +66,7 @@ void write_language_table(const RecipeTable& t, std::ostream& out) {
       out << format_mean_std(r.val_perplexity, 1, 2) << " | " << format_mean_std(r.unigram_perplexity, 1, 1) << " | ";
     out << format_mean_std(r.test_accuracy, 100, 2) << " | " << format_mean_std(r.dead_fraction, 100, 2) << " | "
         << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0) << " | "
-        << (r.throughput_vs_relu > 0 ? fixed(r.throughput_vs_relu, 3) : "–") << " |\n";
+        << (r.throughput_vs_baseline > 0 ? fixed(r.throughput_vs_baseline, 3) : "–") << " |\n";
   }
 }
 
@@ -90,7 +97,7 @@ void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out)
                            "dead_fraction", "seconds", "samples_per_second"};
   out << "recipe,activation,runs,seeds";
   for (const char* m : metrics) out << "," << m << "_mean," << m << "_std";
-  out << ",throughput_vs_relu,val_perplexity_mean,val_perplexity_std,unigram_perplexity_mean,unigram_perplexity_std\n";
+  out << ",throughput_baseline,throughput_vs_baseline,val_perplexity_mean,val_perplexity_std,unigram_perplexity_mean,unigram_perplexity_std\n";
   for (const RecipeTable& t : tables)
     for (const ActivationRow& r : t.rows) {
       out << csv_field(t.recipe) << "," << csv_field(r.activation) << "," << r.seeds.size() << ","
@@ -99,7 +106,7 @@ void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out)
                                &r.dead_fraction, &r.seconds, &r.samples_per_second}) {
         out << "," << (m->n > 0 ? csv_number(m->mean) : "") << "," << (m->n > 1 ? csv_number(m->std) : "");
       }
-      out << "," << (r.throughput_vs_relu > 0 ? csv_number(r.throughput_vs_relu) : "");
+      out << "," << t.baseline << "," << (r.throughput_vs_baseline > 0 ? csv_number(r.throughput_vs_baseline) : "");
       for (const MeanStd* m : {&r.val_perplexity, &r.unigram_perplexity})
         out << "," << (m->n > 0 ? csv_number(m->mean) : "") << "," << (m->n > 1 ? csv_number(m->std) : "");
       out << "\n";

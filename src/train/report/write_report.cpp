@@ -24,8 +24,18 @@ const char* const kColumnNotes =
     "*dead units* = fraction of hidden units (channels of every activation layer) whose activation "
     "derivative was exactly 0 for every test image of the final evaluation (docs/training.md). "
     "*time* = training + evaluation seconds of a run; *train samples/s* = training throughput, "
-    "and *vs ReLU* that throughput over ReLU's in the same recipe (timings share the machine with "
-    "whatever else ran, so compare them within one sweep).\n\n";
+    "and *vs ReLU* that throughput over ReLU's in the same recipe (GELU's when the recipe did not run "
+    "ReLU; timings share the machine with whatever else ran, so compare them within one sweep).\n\n";
+
+// The same for the language models' tables.
+const char* const kLanguageColumnNotes =
+    "Language models: *val loss* = cross-entropy in nats per predicted token on the validation "
+    "split (every token for decoders, the masked 15% for encoders), *val perplexity* = exp(val loss), "
+    "*unigram perplexity* = the perplexity of the add-one-smoothed unigram model of the training "
+    "tokens on the same validation tokens (the baseline a model beats by using context), "
+    "*val token acc* = share of predicted tokens ranked first, *dead units* = share of "
+    "feed-forward hidden units whose derivative was 0 for every validation token, *train tokens/s* "
+    "counts input tokens.\n\n";
 
 }  // namespace
 
@@ -49,6 +59,11 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
      << (options.machine.empty() ? machine_description() : options.machine) << " from the runs in " << inputs
      << ".\n\n"
      << kColumnNotes;
+  for (const RecipeRuns& recipe : recipes)
+    if (is_language_recipe(recipe)) {
+      md << kLanguageColumnNotes;
+      break;
+    }
   for (const RecipeRuns& recipe : recipes) {
     tables.push_back(aggregate(recipe));
     std::string image;

@@ -89,6 +89,20 @@ std::string percent(const json& summary, const char* key) {
   return buf;
 }
 
+// The one-line result of a finished run: accuracy for the image models; loss (and perplexity
+// against the unigram baseline for decoders) for the language models.
+std::string outcome(const json& summary) {
+  if (!summary.contains("val_loss"))
+    return "test accuracy " + percent(summary, "test_accuracy") + " (best " + percent(summary, "best_test_accuracy") + ")";
+  char buf[160];
+  if (summary.contains("val_perplexity"))
+    std::snprintf(buf, sizeof buf, "val loss %.4f, perplexity %.2f (unigram %.2f)", summary.value("val_loss", 0.0),
+                  summary.value("val_perplexity", 0.0), summary.value("unigram_perplexity", 0.0));
+  else
+    std::snprintf(buf, sizeof buf, "val loss %.4f (masked tokens)", summary.value("val_loss", 0.0));
+  return buf;
+}
+
 }  // namespace
 
 Runner in_process_runner() {
@@ -179,9 +193,7 @@ SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& ru
       if (error.empty()) {
         ++result.ran;
         if (jobs > 1)
-          log << label << ": test accuracy " << percent(summary, "test_accuracy") << " (best "
-              << percent(summary, "best_test_accuracy") << "), " << format_duration(summary.value("seconds", 0.0))
-              << "\n";
+          log << label << ": " << outcome(summary) << ", " << format_duration(summary.value("seconds", 0.0)) << "\n";
       } else {
         result.failures.push_back(run.activation + " seed " + std::to_string(run.seed) + ": " + error);
         if (jobs > 1) log << label << ": FAILED: " << error << "\n";

@@ -203,7 +203,7 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     save_checkpoint(checkpoint_path, task->model(), task->optimizer(), state);
     log << tag << "epoch " << m.epoch << "/" << o.epochs << ": train loss " << fixed(m.train_loss, 4) << " acc "
         << percent(m.train_accuracy) << " | " << held_out << " loss " << fixed(m.test_loss, 4)
-        << (is_language_task(o) ? " ppl " + fixed(std::exp(m.test_loss), 2) : std::string()) << " acc "
+        << (o.model == "gpt" ? " ppl " + fixed(std::exp(m.test_loss), 2) : std::string()) << " acc "
         << percent(m.test_accuracy) << " | dead "
         << (m.dead_measured ? percent(m.dead_fraction()) : std::string("not measured")) << " (" << m.dead_units << "/"
         << m.units << ") | " << fixed(train.seconds, 1) << " s + eval " << fixed(eval.seconds, 1) << " s\n";
