@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "gem/activation.h"
+#include "gnuplot_string.h"
 #include "number_format.h"
 #include "process.h"
 #include "temp_file.h"
@@ -22,17 +23,6 @@ std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-/// A gnuplot double-quoted string (backslash escapes; the terminal is noenhanced, so no other
-/// character is special).
-std::string gp_string(const std::string& text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
   return quoted + "\"";
 }
 

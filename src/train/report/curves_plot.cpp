@@ -6,24 +6,18 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "number_format.h"  // apps/gem (gem_app)
+#include "gnuplot_string.h"  // apps/gem (gem_app)
+#include "number_format.h"
 #include "process.h"
 #include "temp_file.h"
 
 namespace gem::train {
 namespace {
 
-std::string gp_string(const std::string& text) {
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
+using gem::app::gp_string;
 
 // Families share a dash pattern so 14 lines stay readable: baselines solid, gem dashed,
-// egem dotted, segem dash-dot.
+// egem dotted, segem dash-dot, the gated glu- forms pattern 5.
 int dash_type(const std::string& activation) {
   if (activation.rfind("glu-", 0) == 0) return 5;
   if (activation.rfind("segem", 0) == 0) return 4;
