@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local transformer sweep of docs/results (issue: the paper's transformer comparisons at a
-# scale this machine trains in minutes): gpt-local and bert-local over GELU, GEM N=1, GEM N=2
-# and E-GEM N=2 eps=10, seeds 1-3, then one report (tables, CSV, curves).
+# scale this machine trains in minutes): gpt-local and bert-local over GELU, GEM N=1, GEM N=2,
+# E-GEM N=2 eps=10, SE-GEM N=2 eps=1e-4 and the gated forms of GELU and E-GEM, seeds 1-3, then
+# one report (tables, CSV, curves). About 65 minutes on 2 cores.
 #   bash scripts/lm_sweep.sh
 # Builds first (scripts/setup.sh). Resumable: finished runs are skipped, so a second call only
 # redraws the report. Environment: GEM_BUILD_DIR (default build), GEM_RUNS_DIR (default
@@ -14,7 +15,7 @@ build_dir=${GEM_BUILD_DIR:-$root/build}
 runs=${GEM_RUNS_DIR:-$root/runs/lm-local}
 results=${GEM_RESULTS_DIR:-$root/results}
 jobs=${GEM_SWEEP_JOBS:-$(nproc)}
-acts=${GEM_LM_ACTS:-gelu gem:N=1 gem:N=2 egem:N=2,eps=10}
+acts=${GEM_LM_ACTS:-gelu gem:N=1 gem:N=2 egem:N=2,eps=10 segem:N=2,eps=1e-4 glu-gelu glu-egem:N=2,eps=10}
 seeds=${GEM_LM_SEEDS:-1,2,3}
 say() { printf '\n[lm-sweep] %s\n' "$*"; }
 

@@ -69,7 +69,7 @@ else
   outputs="$outputs quick-sweep/ (report.md, report.csv, *-curves.png, activations.png)"
 fi
 
-# The transformer sweep (scripts/lm_sweep.sh, about 45 minutes on 2 cores) only when asked.
+# The transformer sweep (scripts/lm_sweep.sh, about 65 minutes on 2 cores) only when asked.
 if [[ ${GEM_LM_SWEEP:-0} == 1 ]]; then
   GEM_RESULTS_DIR=$results bash "$root/scripts/lm_sweep.sh" || sweep_failed=1
   outputs="$outputs lm-local-sweep/"
