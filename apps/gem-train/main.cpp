@@ -51,8 +51,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
-  gem::train::RunRequest request;
   try {
+    gem::train::RunRequest request;
     const gem::train::Recipe recipe = gem::train::load_recipe(recipe_name, recipes_dir);
     request.recipe = recipe.name;
     request.options = gem::train::resolve_options(recipe, fields.overrides());
@@ -63,15 +63,6 @@ int main(int argc, char** argv) {
               << gem::train::to_json(request.options).dump() << "\n";
     if (print_only) return 0;
     if (out.empty()) throw std::invalid_argument("--out is required: the folder for this run's files");
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "gem-train: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "gem-train: " << e.what() << "\n";
-    return kExitFailure;
-  }
-
-  try {
     gem::train::keep_freed_memory();
     gem::train::DataCache cache;
     gem::train::run_training(request, std::cout, cache);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "gem/torch/modules.h"
+#include "src/train/models/classifier.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/models/language_model.h"
 #include "src/train/models/transformer_block.h"
@@ -30,12 +31,6 @@ TransformerOptions shape(const std::string& arch, const std::string& activation,
 
 TransformerOptions tiny(const std::string& arch, const std::string& activation) {
   return shape(arch, activation, 61, 16, 2, 2, 16);
-}
-
-int64_t count(torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
 }
 
 // Logits of `ids` and of `ids` with the token at `position` replaced (every row of the batch).
@@ -76,7 +71,7 @@ TEST(LanguageModel, ShapesAndParameterCountsMatchTheFormula) {
       torch::manual_seed(1);
       const TransformerOptions o = tiny(arch, act);
       const LanguageModel model = make_language_model(o);
-      EXPECT_EQ(count(*model), language_model_parameters(o)) << arch << " " << act;
+      EXPECT_EQ(parameter_count(*model), language_model_parameters(o)) << arch << " " << act;
       const torch::Tensor logits = model->forward(torch::randint(0, 61, {2, 9}, torch::kLong));
       EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 9, 61}));
       EXPECT_EQ(model->causal(), std::string(arch) == "gpt");
@@ -90,7 +85,7 @@ TEST(LanguageModel, Gpt2SmallHas124MParameters) {
   EXPECT_NEAR(static_cast<double>(language_model_parameters(o)), 124e6, 0.01 * 124e6);
   torch::manual_seed(1);
   const LanguageModel model = make_language_model(o);
-  EXPECT_EQ(count(*model), 124439808);
+  EXPECT_EQ(parameter_count(*model), 124439808);
   EXPECT_EQ(model->forward(torch::zeros({1, 4}, torch::kLong)).sizes(), (std::vector<int64_t>{1, 4, 50257}));
   // The gated form keeps the count within 0.1% (feed-forward width 2048 instead of 3072).
   o.activation = "glu-gelu";
@@ -104,7 +99,7 @@ TEST(LanguageModel, BertSmallShapes) {
   const LanguageModel model = make_language_model(o);
   // Embeddings 30522*512 + 512*512, 4 blocks of 3,152,384, final LayerNorm, output bias.
   EXPECT_EQ(language_model_parameters(o), 30522 * 512 + 512 * 512 + 4 * 3152384 + 2 * 512 + 30522);
-  EXPECT_EQ(count(*model), language_model_parameters(o));
+  EXPECT_EQ(parameter_count(*model), language_model_parameters(o));
 }
 
 TEST(LanguageModel, GatedFeedForwardIsActOfXWTimesXV) {

@@ -44,4 +44,21 @@ std::vector<std::shared_ptr<ProbedActivationImpl>> activation_layers(torch::nn::
   return layers;
 }
 
+DeadUnitProbe::DeadUnitProbe(torch::nn::Module& model, bool on) : layers_(activation_layers(model)), on_(on) {
+  if (on_)
+    for (auto& layer : layers_) layer->start_probe();
+}
+
+DeadUnitProbe::Count DeadUnitProbe::finish() {
+  Count c;
+  if (!on_) return c;
+  c.measured = true;
+  for (auto& layer : layers_) {
+    layer->stop_probe();
+    c.units += layer->units();
+    c.dead_units += layer->dead_units();
+  }
+  return c;
+}
+
 }  // namespace gem::train

@@ -46,4 +46,20 @@ TORCH_MODULE(ProbedActivation);
 /// Every ProbedActivation inside `model`, in registration order.
 std::vector<std::shared_ptr<ProbedActivationImpl>> activation_layers(torch::nn::Module& model);
 
+/// The dead units of one evaluation pass over every activation layer of a model: probing starts
+/// at construction (when `on`), finish() ends it and sums the layers.
+class DeadUnitProbe {
+ public:
+  DeadUnitProbe(torch::nn::Module& model, bool on);
+  struct Count {
+    bool measured = false;
+    int64_t dead_units = 0, units = 0;
+  };
+  Count finish();
+
+ private:
+  std::vector<std::shared_ptr<ProbedActivationImpl>> layers_;
+  bool on_;
+};
+
 }  // namespace gem::train

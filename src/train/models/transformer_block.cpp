@@ -4,6 +4,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <limits>
 
 #include "src/train/models/feed_forward_spec.h"
 

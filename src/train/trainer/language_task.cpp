@@ -8,19 +8,17 @@
 #include <limits>
 
 #include "src/train/data/rng.h"
+#include "src/train/models/classifier.h"
 #include "src/train/models/language_model.h"
 #include "src/train/models/probed_activation.h"
 #include "src/train/text/token_windows.h"
 #include "src/train/trainer/autocast.h"
 #include "src/train/trainer/optimizer.h"
+#include "src/train/trainer/progress.h"
 #include "src/train/trainer/run_training.h"
 
 namespace gem::train {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Summed loss, correct predictions and predicted tokens of one batch.
 struct BatchTotals {
@@ -97,9 +95,7 @@ class LanguageTask : public TrainingTask {
     const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard no_grad;
     model_->eval();
-    const auto layers = activation_layers(*model_);
-    if (o_.dead_units)
-      for (auto& layer : layers) layer->start_probe();
+    DeadUnitProbe probe(*model_, o_.dead_units);
     const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.context) : 0;
     const auto starts = eval_window_starts(text_.tokens.val.numel(), window_, max_windows);
     double loss_sum = 0, correct = 0;
@@ -118,14 +114,10 @@ class LanguageTask : public TrainingTask {
       predicted += t.predicted;
     }
     EvalStats stats;
-    if (o_.dead_units) {
-      stats.dead_measured = true;
-      for (auto& layer : layers) {
-        layer->stop_probe();
-        stats.units += layer->units();
-        stats.dead_units += layer->dead_units();
-      }
-    }
+    const DeadUnitProbe::Count dead = probe.finish();
+    stats.dead_measured = dead.measured;
+    stats.dead_units = dead.dead_units;
+    stats.units = dead.units;
     model_->train();
     stats.samples = predicted;
     stats.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, predicted));
@@ -135,7 +127,7 @@ class LanguageTask : public TrainingTask {
   }
 
   nlohmann::json description() const override {
-    return {{"parameters", parameter_count()},
+    return {{"parameters", parameter_count(*model_)},
             {"vocab_size", text_.tokenizer.vocab_size()},
             {"train_tokens", text_.tokens.train.numel()},
             {"val_tokens", text_.tokens.val.numel()},
@@ -151,7 +143,7 @@ class LanguageTask : public TrainingTask {
   std::string banner() const override {
     return o_.model + " (" + std::to_string(o_.layers) + " layers, " + std::to_string(o_.heads) + " heads, width " +
            std::to_string(o_.embed_dim) + ", context " + std::to_string(o_.context) + "), " +
-           std::to_string(parameter_count()) + " parameters, vocabulary " +
+           std::to_string(parameter_count(*model_)) + " parameters, vocabulary " +
            std::to_string(text_.tokenizer.vocab_size()) + ", " + std::to_string(text_.tokens.train.numel()) +
            " training / " + std::to_string(text_.tokens.val.numel()) + " validation tokens";
   }
@@ -179,18 +171,15 @@ class LanguageTask : public TrainingTask {
   }
 
  private:
-  int64_t parameter_count() const {
-    int64_t n = 0;
-    for (const auto& p : model_->parameters()) n += p.numel();
-    return n;
-  }
-
   TokenBatch make_batch(const torch::Tensor& tokens, const std::vector<int64_t>& starts, uint64_t mask_seed) const {
     return model_->causal() ? causal_batch(tokens, starts, o_.context)
                             : masked_batch(tokens, starts, o_.context, mask_seed, masking_);
   }
 
   BatchTotals forward_totals(const TokenBatch& batch) {
+    BatchTotals t;
+    // Counted on the host copy: no device round trip for it.
+    t.predicted = batch.targets.ne(kIgnoreIndex).sum().item<int64_t>();
     const torch::Tensor inputs = batch.inputs.to(device_), targets = batch.targets.to(device_).reshape({-1});
     torch::Tensor logits;
     {
@@ -198,13 +187,10 @@ class LanguageTask : public TrainingTask {
       logits = model_->forward(inputs);
     }
     logits = logits.reshape({-1, logits.size(-1)}).to(torch::kFloat);
-    BatchTotals t;
     t.loss_sum = torch::nn::functional::cross_entropy(
         logits, targets,
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kSum));
-    const torch::Tensor scored = targets.ne(kIgnoreIndex);
-    t.correct = logits.detach().argmax(1).eq(targets).logical_and(scored).sum();
-    t.predicted = scored.sum().item<int64_t>();
+    t.correct = logits.detach().argmax(1).eq(targets).logical_and(targets.ne(kIgnoreIndex)).sum();
     return t;
   }
 

@@ -5,6 +5,10 @@
 
 namespace gem::train {
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::string format_duration(double seconds) {
   if (!(seconds >= 0)) return "?";
   const auto total = static_cast<long long>(std::llround(seconds));

@@ -1,10 +1,14 @@
 // Human-readable progress: durations and the line printed every few steps.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace gem::train {
+
+/// Seconds since `start` on the steady clock (the timings of epochs and evaluations).
+double seconds_since(std::chrono::steady_clock::time_point start);
 
 /// 42s, 3m07s, 1h02m03s (rounded to whole seconds; negative or NaN prints "?").
 std::string format_duration(double seconds);

@@ -5,13 +5,10 @@
 #include <chrono>
 
 #include "src/train/models/probed_activation.h"
+#include "src/train/trainer/progress.h"
 
 namespace gem::train {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 }  // namespace
 
@@ -62,9 +59,7 @@ EvalStats evaluate(ClassifierImpl& model, const TensorSet& set, int64_t batch_si
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   model.eval();
-  const auto layers = activation_layers(model);
-  if (probe_dead_units)
-    for (auto& layer : layers) layer->start_probe();
+  DeadUnitProbe probe(model, probe_dead_units);
 
   EvalStats stats;
   double loss_sum = 0;
@@ -79,14 +74,10 @@ EvalStats evaluate(ClassifierImpl& model, const TensorSet& set, int64_t batch_si
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     stats.samples += n;
   }
-  if (probe_dead_units) {
-    stats.dead_measured = true;
-    for (auto& layer : layers) {
-      layer->stop_probe();
-      stats.units += layer->units();
-      stats.dead_units += layer->dead_units();
-    }
-  }
+  const DeadUnitProbe::Count dead = probe.finish();
+  stats.dead_measured = dead.measured;
+  stats.dead_units = dead.dead_units;
+  stats.units = dead.units;
   model.train();
   stats.loss = loss_sum / static_cast<double>(stats.samples);
   stats.accuracy = static_cast<double>(correct) / static_cast<double>(stats.samples);
