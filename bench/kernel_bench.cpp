@@ -28,6 +28,8 @@
 #include "gem/numeric.h"
 #include "gem/params.h"
 #include "src/cpu/kernels.h"
+#include "src/support/checked_output.h"
+#include "src/support/memory.h"
 
 namespace gem::bench {
 namespace {
@@ -136,14 +138,15 @@ void write_row(const Row& r, bool json, std::ostream& out) {
                   r.variant.c_str(), r.dtype.c_str(), r.N, r.threads, r.n, r.bytes / 1048576.0, r.seconds * 1e3,
                   r.gbps, r.bytes / r.memcpy_seconds * 1e-9, r.ratio);
   }
-  out << line << std::flush;
+  out << line;
+  support::check_written(out, "the results");  // a full disk ends the benchmark at once
 }
 
 class Runner {
  public:
   Runner(const KernelBenchOptions& opt, std::ostream& out, std::ostream& progress)
       : opt_(opt), out_(out), progress_(progress) {
-    const std::size_t bytes = opt.n * 8;  // the widest dtype
+    const std::size_t bytes = opt.n * 8;  // the widest dtype; validate_options checked 5 * bytes fits
     in_ = touched_buffer(2 * bytes);      // x then grad_out; also the memcpy source
     out_buf_ = touched_buffer(bytes);
     copy_dst_ = touched_buffer(2 * bytes);
@@ -198,8 +201,20 @@ class Runner {
   std::set<std::tuple<std::string, int, std::size_t>> reported_copies_;
 };
 
+// Buffers: 2n elements in, n out, 2n for the copy, of the widest dtype (8 bytes).
+constexpr std::uint64_t kBufferBytesPerElement = 5 * 8;
+
 void validate_options(const KernelBenchOptions& opt) {
   if (opt.n == 0) throw std::invalid_argument("gem bench: n must be > 0");
+  const std::uint64_t available = support::available_memory_bytes();
+  const auto needed = support::checked_product({opt.n, kBufferBytesPerElement});
+  if (!needed || *needed > available)
+    throw std::invalid_argument("gem bench: n = " + std::to_string(opt.n) + " needs " +
+                                (needed ? support::format_bytes(static_cast<double>(*needed))
+                                        : std::string("more than 2^64 bytes")) +
+                                " of buffers (40 bytes per element), more than the " +
+                                support::format_bytes(static_cast<double>(available)) +
+                                " of memory available; use a smaller --n");
   if (opt.warmup < 0 || opt.repeats < 1)
     throw std::invalid_argument("gem bench: need warmup >= 0 and repeats >= 1, got warmup=" +
                                 std::to_string(opt.warmup) + " repeats=" + std::to_string(opt.repeats));
@@ -209,8 +224,7 @@ void validate_options(const KernelBenchOptions& opt) {
     if (var != Variant::gem) validate_eps(var, opt.eps);
   }
   for (int N : opt.orders) validate_order(N);
-  for (int t : opt.threads)
-    if (t < 0) throw std::invalid_argument("gem bench: threads must be >= 0 (0 = all), got " + std::to_string(t));
+  for (int t : opt.threads) cpu::validate_threads(t, "gem bench");
 }
 
 }  // namespace

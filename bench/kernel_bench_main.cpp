@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/kernel_bench.h"
+#include "src/support/checked_output.h"
 
 int main(int argc, char** argv) {
   gem::bench::KernelBenchOptions opt;
@@ -25,5 +26,5 @@ int main(int argc, char** argv) {
     std::cerr << "gem-kernel-bench: " << e.what() << '\n';
     return 1;
   }
-  return 0;
+  return gem::support::finish_standard_output("gem-kernel-bench", 0);
 }

@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "src/support/checked_output.h"
 #include "src/train/report/write_report.h"
 #include "src/train/sweep/speed.h"
 #include "src/train/sweep/sweep.h"
+#include "src/train/trainer/error_message.h"
 #include "src/train/trainer/field_flags.h"
 #include "src/train/trainer/memory_tuning.h"
 #include "src/train/trainer/recipe.h"
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   run->add_option("--gem-train", gem_train, "gem-train program for --jobs > 1 (default: beside gem-sweep)");
+  run->add_flag("--restart-changed", sweep.restart_changed,
+                "Train afresh the runs whose folder holds a run made with other options (default: refuse)");
   gem::train::FieldFlags fields(*run, {"activation", "seed"});
   run->footer("Each run's progress is also in its train.log; one line per epoch unless --log-every is given.");
 
@@ -107,42 +111,46 @@ int main(int argc, char** argv) {
   }
 
   const std::string command = app.get_subcommands().front()->get_name();
-  try {
-    if (*recipes) return list_recipes(recipes_dir);
-    if (*speed) {
-      const gem::train::Recipe recipe = gem::train::load_recipe(speed_recipe, recipes_dir);
-      const gem::train::TrainOptions base = gem::train::resolve_options(recipe, speed_fields.overrides());
-      gem::train::keep_freed_memory();
-      const auto rows = gem::train::measure_speed(base, speed_acts, speed_opt, std::cerr);
-      std::cout << "Training throughput on " << recipe.name << " (" << base.model << ", batch " << base.batch_size
-                << ", " << (base.threads > 0 ? std::to_string(base.threads) : std::string("all")) << " threads; "
-                << speed_opt.rounds << " rounds x " << speed_opt.steps << " steps per activation)\n\n";
-      gem::train::write_speed_table(rows, std::cout);
+  // finish_standard_output: output that could not be written (a full disk) fails the command.
+  return gem::support::finish_standard_output("gem-sweep " + command, [&] {
+    try {
+      if (*recipes) return list_recipes(recipes_dir);
+      if (*speed) {
+        const gem::train::Recipe recipe = gem::train::load_recipe(speed_recipe, recipes_dir);
+        const gem::train::TrainOptions base = gem::train::resolve_options(recipe, speed_fields.overrides());
+        gem::train::keep_freed_memory();
+        const auto rows = gem::train::measure_speed(base, speed_acts, speed_opt, std::cerr);
+        std::cout << "Training throughput on " << recipe.name << " (" << base.model << ", batch " << base.batch_size
+                  << ", " << (base.threads > 0 ? std::to_string(base.threads) : std::string("all")) << " threads; "
+                  << speed_opt.rounds << " rounds x " << speed_opt.steps << " steps per activation)\n\n";
+        gem::train::write_speed_table(rows, std::cout);
+        return 0;
+      }
+      if (*run) {
+        sweep.recipes_dir = recipes_dir;
+        sweep.out = sweep_out;
+        sweep.overrides = fields.overrides();
+        const gem::train::SweepPlan plan = gem::train::plan_sweep(sweep);
+        gem::train::keep_freed_memory();
+        const std::filesystem::path worker =
+            gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train);
+        const gem::train::Runner runner =
+            jobs == 1 ? gem::train::in_process_runner() : gem::train::process_runner(worker, plan.recipe.file);
+        const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
+        if (result.interrupted != 0) return 128 + result.interrupted;
+        return result.failures.empty() && result.diverged.empty() ? 0 : kExitFailure;
+      }
+      report.inputs.assign(report_in.begin(), report_in.end());
+      report.out = report_out;
+      report.plots = !no_plots;
+      gem::train::write_report(report, std::cout);
       return 0;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "gem-sweep " << command << ": " << e.what() << "\n";
+      return kExitUsage;
+    } catch (const std::exception& e) {
+      std::cerr << "gem-sweep " << command << ": " << gem::train::error_message(e) << "\n";
+      return kExitFailure;
     }
-    if (*run) {
-      sweep.recipes_dir = recipes_dir;
-      sweep.out = sweep_out;
-      sweep.overrides = fields.overrides();
-      const gem::train::SweepPlan plan = gem::train::plan_sweep(sweep);
-      gem::train::keep_freed_memory();
-      const gem::train::Runner runner =
-          jobs == 1 ? gem::train::in_process_runner()
-                    : gem::train::process_runner(gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train),
-                                                 plan.recipe.file);
-      const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
-      return result.failures.empty() ? 0 : kExitFailure;
-    }
-    report.inputs.assign(report_in.begin(), report_in.end());
-    report.out = report_out;
-    report.plots = !no_plots;
-    gem::train::write_report(report, std::cout);
-    return 0;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "gem-sweep " << command << ": " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "gem-sweep " << command << ": " << e.what() << "\n";
-    return kExitFailure;
-  }
+  }());
 }

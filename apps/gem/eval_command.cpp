@@ -15,6 +15,7 @@
 #include "gem/params.h"
 #include "gem/spec.h"
 #include "number_format.h"
+#include "src/support/checked_output.h"
 
 namespace gem::app {
 namespace {
@@ -32,14 +33,9 @@ struct Result {
   double f, df, d2f;
 };
 
-std::string trim_blanks(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  const auto last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
+using detail::trim_blanks;
 
-std::string shown(const std::string& text) { return text.empty() ? "nothing" : "'" + text + "'"; }
+std::string shown(const std::string& text) { return text.empty() ? "nothing" : quoted_excerpt(text); }
 
 Variant parse_variant(const std::string& text) {
   if (text == "gem") return Variant::gem;
@@ -165,6 +161,7 @@ void write_results(const std::vector<Result>& results, std::ostream& out) {
     text.append(buf, p);
   }
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  support::check_written(out, "the results");  // a full disk stops the run here, not 1M lines later
 }
 
 bool is_blank(const std::string& line) { return line.find_first_not_of(" \t") == std::string::npos; }
@@ -206,7 +203,6 @@ void run_eval(const EvalOptions& opt, std::istream& in, std::ostream& out) {
   }
   if (in.bad()) throw std::runtime_error("reading the input failed after line " + std::to_string(line_no));
   flush();
-  out.flush();
 }
 
 }  // namespace gem::app

@@ -14,6 +14,7 @@
 #include "eval_command.h"
 #include "gem/spec.h"
 #include "plot_command.h"
+#include "src/support/checked_output.h"
 
 namespace {
 
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
   CLI::App* eval = app.add_subcommand("eval", "Evaluate f, f', f'' with the CPU kernels on lines from stdin");
   eval->add_option("--dtype", eval_dtype, "Element type x is rounded to and computed in")
       ->check(CLI::IsMember(gem::app::dtype_names()));
-  eval->add_option("--threads", eval_threads, "Kernel threads (0: OpenMP's maximum)")->check(CLI::NonNegativeNumber);
+  eval->add_option("--threads", eval_threads, "Kernel threads (0: OpenMP's maximum)")
+      ->check(CLI::Range(0, gem::cpu::kMaxThreads));
   eval->footer(kEvalFooter);
 
   // gem plot
@@ -109,7 +111,7 @@ int main(int argc, char** argv) {
   bench->add_option("-N,--order", bench_opt.orders, "Orders N")->delimiter(',')->check(CLI::Range(1, 8));
   bench->add_option("--threads", bench_opt.threads, "Thread counts (0: OpenMP's maximum)")
       ->delimiter(',')
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, gem::cpu::kMaxThreads));
   bench->add_option("--eps", bench_opt.eps, "eps of egem and segem");
   bench->add_option("--warmup", bench_opt.warmup, "Untimed calls before timing")->check(CLI::NonNegativeNumber);
   bench->add_option("--repeats", bench_opt.repeats, "Timed calls; the median is reported")->check(CLI::PositiveNumber);
@@ -127,40 +129,44 @@ int main(int argc, char** argv) {
   }
 
   const std::string command = app.get_subcommands().front()->get_name();
-  try {
-    if (*eval) {
-      std::ios::sync_with_stdio(false);
-      gem::app::EvalOptions opt;
-      opt.dtype = gem::app::parse_dtype(eval_dtype);
-      opt.threads = eval_threads;
-      gem::app::run_eval(opt, std::cin, std::cout);
-      return 0;
+  // Every path ends in finish_standard_output: output that could not be written (a full disk,
+  // /dev/full) is an error, never a silent exit 0.
+  return gem::support::finish_standard_output("gem " + command, [&] {
+    try {
+      if (*eval) {
+        std::ios::sync_with_stdio(false);
+        gem::app::EvalOptions opt;
+        opt.dtype = gem::app::parse_dtype(eval_dtype);
+        opt.threads = eval_threads;
+        gem::app::run_eval(opt, std::cin, std::cout);
+        return 0;
+      }
+      if (*plot) {
+        plot_opt.activations.clear();
+        for (const std::string& text : plot_acts) plot_opt.activations.push_back(gem::ActivationSpec::parse(text));
+        plot_opt.out = plot_out;
+        gem::app::validate(plot_opt);
+        const gem::app::PlotFiles files = gem::app::run_plot(plot_opt);
+        std::cout << "wrote " << files.png.string() << " and " << files.csv.string() << " ("
+                  << plot_opt.activations.size() << " activations x " << plot_opt.points << " points)\n";
+        return 0;
+      }
+      if (*bench) {
+        if (!std::isfinite(bench_opt.eps) || !(bench_opt.eps > 0))
+          throw std::invalid_argument("--eps must be finite and > 0, got " + gem::format_double(bench_opt.eps));
+        return run_bench(bench_opt);
+      }
+      return run_spec(spec_texts);
+    } catch (const gem::app::InputError& e) {
+      std::cout.flush();
+      std::cerr << "gem eval: " << e.what() << "\n";
+      return kExitFailure;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "gem " << command << ": " << e.what() << "\n";
+      return kExitUsage;
+    } catch (const std::exception& e) {
+      std::cerr << "gem " << command << ": " << e.what() << "\n";
+      return kExitFailure;
     }
-    if (*plot) {
-      plot_opt.activations.clear();
-      for (const std::string& text : plot_acts) plot_opt.activations.push_back(gem::ActivationSpec::parse(text));
-      plot_opt.out = plot_out;
-      gem::app::validate(plot_opt);
-      const gem::app::PlotFiles files = gem::app::run_plot(plot_opt);
-      std::cout << "wrote " << files.png.string() << " and " << files.csv.string() << " ("
-                << plot_opt.activations.size() << " activations x " << plot_opt.points << " points)\n";
-      return 0;
-    }
-    if (*bench) {
-      if (!std::isfinite(bench_opt.eps) || !(bench_opt.eps > 0))
-        throw std::invalid_argument("--eps must be finite and > 0, got " + gem::format_double(bench_opt.eps));
-      return run_bench(bench_opt);
-    }
-    return run_spec(spec_texts);
-  } catch (const gem::app::InputError& e) {
-    std::cout.flush();
-    std::cerr << "gem eval: " << e.what() << "\n";
-    return kExitFailure;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "gem " << command << ": " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "gem " << command << ": " << e.what() << "\n";
-    return kExitFailure;
-  }
+  }());
 }

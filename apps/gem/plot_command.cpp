@@ -2,21 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
 #include "gem/activation.h"
-#include "gnuplot_string.h"
 #include "number_format.h"
-#include "process.h"
-#include "temp_file.h"
+#include "src/support/atomic_file.h"
+#include "src/support/gnuplot.h"
+#include "src/support/temp_file.h"
 
 namespace gem::app {
 namespace {
 
-constexpr char kPngSignature[] = "\x89PNG\r\n\x1a\n";
+using support::gp_string;
+
 constexpr int kPanelWidth = 600, kPanelHeight = 600;  // pixels per panel (three side by side)
 
 std::string csv_field(const std::string& text) {
@@ -26,8 +25,7 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-void write_gnuplot_data(const PlotSamples& s, const std::filesystem::path& path) {
-  std::ofstream out(path);
+std::string gnuplot_data(const PlotSamples& s) {
   std::string text;
   char buf[kNumberChars];
   for (std::size_t k = 0; k < s.values.size(); ++k) {
@@ -41,28 +39,16 @@ void write_gnuplot_data(const PlotSamples& s, const std::filesystem::path& path)
       text += '\n';
     }
   }
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write the plot data to " + path.string());
+  return text;
 }
 
 std::string gnuplot_script(const PlotOptions& opt, const std::filesystem::path& data,
                            const std::filesystem::path& png) {
-  const std::string size = std::to_string(3 * kPanelWidth) + "," + std::to_string(kPanelHeight);
   const std::string title = opt.title.empty() ? "f, f' and f'' on [" + format_double(opt.from) + ", " +
                                                     format_double(opt.to) + "]"
                                               : opt.title;
   std::ostringstream s;
-  // pngcairo draws antialiased lines; the libgd png terminal is the fallback.
-  s << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-    << "  set terminal pngcairo size " << size << " noenhanced font 'sans,11'\n"
-    << "} else {\n"
-    << "  set terminal png size " << size << " noenhanced\n"
-    << "}\n"
-    << "set output " << gp_string(png.string()) << "\n"
-    // Okabe-Ito colours (told apart with colour-blindness), without their hard-to-see yellow.
-    << "set linetype 1 lc rgb '#000000'\nset linetype 2 lc rgb '#E69F00'\nset linetype 3 lc rgb '#56B4E9'\n"
-    << "set linetype 4 lc rgb '#009E73'\nset linetype 5 lc rgb '#D55E00'\nset linetype 6 lc rgb '#0072B2'\n"
-    << "set linetype 7 lc rgb '#CC79A7'\nset linetype 8 lc rgb '#999999'\nset linetype cycle 8\n"
+  s << support::png_preamble(3 * kPanelWidth, kPanelHeight, png)
     << "set multiplot layout 1,3 title " << gp_string(title) << "\n"
     << "set grid\nset key top left\nset xlabel 'x'\n"
     << "set xrange [" << format_g17(opt.from) << ":" << format_g17(opt.to) << "]\n";
@@ -76,21 +62,6 @@ std::string gnuplot_script(const PlotOptions& opt, const std::filesystem::path& 
   }
   s << "unset multiplot\nset output\n";
   return s.str();
-}
-
-std::string read_text(const std::filesystem::path& path, std::size_t max_chars) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > max_chars) text = "..." + text.substr(text.size() - max_chars);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
-bool has_png_signature(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  char head[8] = {};
-  in.read(head, sizeof head);
-  return in.gcount() == 8 && std::equal(head, head + 8, kPngSignature);
 }
 
 }  // namespace
@@ -112,6 +83,8 @@ void validate(const PlotOptions& opt) {
                                 std::to_string(opt.points));
   if (opt.out.extension() != ".png" || opt.out.stem().empty())
     throw std::invalid_argument("--out must name a .png file, got '" + opt.out.string() + "'");
+  if (support::has_control_characters(opt.out.string()))
+    throw std::invalid_argument("--out must not contain control characters (a newline, a tab, ...)");
 }
 
 PlotSamples sample_activations(const PlotOptions& opt) {
@@ -154,44 +127,22 @@ std::filesystem::path csv_path_for(const std::filesystem::path& png) {
 
 PlotFiles run_plot(const PlotOptions& opt) {
   validate(opt);
-  const std::string gnuplot = find_executable(opt.gnuplot);
-  if (gnuplot.empty())
-    throw std::runtime_error("gnuplot not found (looked for '" + opt.gnuplot +
-                             "'): install it (apt-get install gnuplot-nox, or bash scripts/setup.sh) "
-                             "or pass --gnuplot PATH");
   const PlotSamples samples = sample_activations(opt);
-
   const PlotFiles files{opt.out, csv_path_for(opt.out)};
-  const std::filesystem::path folder = folder_of(opt.out);
+  const std::filesystem::path folder = support::folder_of(opt.out);
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
   if (ec) throw std::runtime_error("cannot create the output folder " + folder.string() + ": " + ec.message());
 
-  const std::filesystem::path tmp = std::filesystem::temp_directory_path();
-  TempFile data(tmp, "gem-plot-data", ".dat"), script(tmp, "gem-plot", ".gp"), log(tmp, "gem-plot", ".log");
-  TempFile png(folder, "." + opt.out.stem().string(), ".png.tmp");
-  TempFile csv(folder, "." + files.csv.stem().string(), ".csv.tmp");
-
-  write_gnuplot_data(samples, data.path());
-  {
-    std::ofstream out(script.path());
-    out << gnuplot_script(opt, data.path(), png.path());
-    if (!out.flush()) throw std::runtime_error("cannot write the gnuplot script " + script.path().string());
-  }
-  const int status = run_process({gnuplot, script.path().string()}, log.path());
-  const std::string messages = read_text(log.path(), 2000);
-  if (status != 0)
-    throw std::runtime_error("gnuplot failed (exit status " + std::to_string(status) + ")" +
-                             (messages.empty() ? std::string() : ":\n" + messages));
-  if (!has_png_signature(png.path()))
-    throw std::runtime_error("gnuplot wrote no PNG" + (messages.empty() ? std::string() : ":\n" + messages));
-  {
-    std::ofstream out(csv.path());
-    write_samples_csv(opt, samples, out);
-    if (!out.flush()) throw std::runtime_error("cannot write " + csv.path().string());
-  }
-  png.publish(files.png);
-  csv.publish(files.csv);
+  support::AtomicFile csv(files.csv);
+  std::ostringstream text;
+  write_samples_csv(opt, samples, text);
+  csv.append(text.str());
+  support::render_png(
+      opt.gnuplot, gnuplot_data(samples),
+      [&](const std::filesystem::path& data, const std::filesystem::path& png) { return gnuplot_script(opt, data, png); },
+      files.png);
+  csv.commit();
   return files;
 }
 

@@ -1,8 +1,9 @@
 // The activation spec syntax shared by every tool and module:
 //   relu  gelu  silu  mish  elu[:alpha=A]  leaky_relu[:slope=S]
 //   gem:N=1   egem:N=2,eps=1e-4   segem:N=1,eps=1e-4        (N defaults to 1; eps is required)
-// parse() validates with messages that say what was wrong and what is allowed; to_string()
-// prints the canonical form, and parse(to_string(s)) == s for every valid s.
+// parse() validates with messages that say what was wrong and what is allowed (blanks around
+// the spec, a key or a value are ignored); to_string() prints the canonical form, and
+// parse(to_string(s)) == s for every valid s.
 #pragma once
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "gem/params.h"
+#include "gem/quoted.h"
 
 namespace gem {
 
@@ -75,12 +77,22 @@ struct ActivationSpec {
     return s;
   }
 
-  static ActivationSpec parse(const std::string& text);
+  static ActivationSpec parse(const std::string& text);  // throws std::invalid_argument
 };
 
 namespace detail {
 
-inline std::string spec_error_prefix(const std::string& text) { return "activation spec '" + text + "': "; }
+inline std::string spec_error_prefix(const std::string& text) { return "activation spec " + quoted_excerpt(text) + ": "; }
+
+/// `s` without the blanks (space, tab, CR, LF) at either end.
+inline std::string trim_blanks(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+/// A value as it appears after "got" in a message: as written, or "an empty value".
+inline std::string shown_value(const std::string& value) { return value.empty() ? "an empty value" : excerpt(value); }
 
 /// Whole-string strtod: "1e-4" ok; "", "1e-4x", "two" are not numbers.
 inline bool parse_double(const std::string& s, double& out) {
@@ -99,16 +111,17 @@ inline std::string valid_kinds_list() {
 
 }  // namespace detail
 
-inline ActivationSpec ActivationSpec::parse(const std::string& text) {
-  const std::string where = detail::spec_error_prefix(text);
+inline ActivationSpec ActivationSpec::parse(const std::string& given) {
+  const std::string where = detail::spec_error_prefix(given);
+  const std::string text = detail::trim_blanks(given);
   const auto colon = text.find(':');
-  const std::string name = text.substr(0, colon);
+  const std::string name = detail::trim_blanks(text.substr(0, colon));
   ActivationSpec s;
   bool known = false;
   for (Kind k : all_kinds())
     if (name == kind_name(k)) s.kind = k, known = true;
   if (!known)
-    throw std::invalid_argument(where + "unknown activation '" + name + "'; expected one of " +
+    throw std::invalid_argument(where + "unknown activation " + quoted_excerpt(name) + "; expected one of " +
                                 detail::valid_kinds_list() + " (e.g. egem:N=1,eps=1e-4)");
 
   // key=value pairs after the colon
@@ -122,22 +135,23 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
     std::size_t pos = 0;
     while (pos <= rest.size()) {
       const auto comma = rest.find(',', pos);
-      const std::string item = rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      const std::string item =
+          detail::trim_blanks(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
       const auto eq = item.find('=');
       if (eq == std::string::npos || eq == 0)
-        throw std::invalid_argument(where + "expected key=value, got '" + item + "'");
-      const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+        throw std::invalid_argument(where + "expected key=value, got " + quoted_excerpt(item));
+      const std::string key = detail::trim_blanks(item.substr(0, eq)), value = detail::trim_blanks(item.substr(eq + 1));
       double v = 0.0;
       const bool numeric = detail::parse_double(value, v);
       auto duplicate = [&](bool& seen) {
-        if (seen) throw std::invalid_argument(where + "'" + key + "' given twice");
+        if (seen) throw std::invalid_argument(where + quoted_excerpt(key) + " given twice");
         seen = true;
       };
       if (key == "N" && s.is_gem_family()) {
         duplicate(have_n);
         if (!numeric)
           throw std::invalid_argument(where + "GEM order N must be an integer in [1, 8], got " +
-                                      (value.empty() ? "an empty value" : value));
+                                      detail::shown_value(value));
         try {
           validate_order(v);
         } catch (const std::invalid_argument& e) {
@@ -146,7 +160,7 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
         n = v;
       } else if (key == "eps" && s.is_gem_family()) {
         duplicate(have_eps);
-        eps_text = value.empty() ? "an empty value" : value;
+        eps_text = detail::shown_value(value);
         // eps on gem is reported after the loop, when N is known
         if (s.kind != Kind::gem && !numeric)
           throw std::invalid_argument(where + variant_title(s.kind == Kind::egem ? Variant::egem : Variant::segem) +
@@ -155,15 +169,15 @@ inline ActivationSpec ActivationSpec::parse(const std::string& text) {
       } else if ((key == "alpha" && s.kind == Kind::elu) || (key == "slope" && s.kind == Kind::leaky_relu)) {
         duplicate(have_alpha);
         if (!numeric || !std::isfinite(v))
-          throw std::invalid_argument(where + key + " must be a finite number, got " +
-                                      (value.empty() ? "an empty value" : value));
+          throw std::invalid_argument(where + key + " must be a finite number, got " + detail::shown_value(value));
         s.alpha = v;
       } else {
         const char* allowed = s.is_gem_family()  ? (s.kind == Kind::gem ? "N" : "N, eps")
                               : s.kind == Kind::elu ? "alpha"
                               : s.kind == Kind::leaky_relu ? "slope"
                                                            : "none";
-        throw std::invalid_argument(where + "unknown parameter '" + key + "' for " + name + " (allowed: " + allowed + ")");
+        throw std::invalid_argument(where + "unknown parameter " + quoted_excerpt(key) + " for " + name + " (allowed: " +
+                                    allowed + ")");
       }
       if (comma == std::string::npos) break;
       pos = comma + 1;

@@ -246,6 +246,12 @@ HWY_EXPORT(WidenBF16);
 HWY_EXPORT(NarrowF16);
 HWY_EXPORT(NarrowBF16);
 
+void validate_threads(long long threads, const char* who) {
+  if (threads < 0 || threads > kMaxThreads)
+    throw std::invalid_argument(std::string(who) + ": threads must be in [0, " + std::to_string(kMaxThreads) +
+                                "] (0 = OpenMP's maximum), got " + std::to_string(threads));
+}
+
 namespace {
 
 using tuning::kChunk;
@@ -253,10 +259,8 @@ using tuning::kParallelMin;
 using tuning::kStreamMinBytes;
 
 int resolve_threads(int threads) {
-  if (threads < 0)
-    throw std::invalid_argument("gem::cpu: threads must be >= 0 (0 = OpenMP's maximum), got " +
-                                std::to_string(threads));
-  return threads == 0 ? omp_get_max_threads() : threads;
+  validate_threads(threads, "gem::cpu");
+  return threads == 0 ? std::min(omp_get_max_threads(), kMaxThreads) : threads;
 }
 
 /// body(begin, end) over [0, n) in fixed chunks on up to `threads` threads.

@@ -7,8 +7,8 @@
 //
 // T is double, float, gem::half or gem::bfloat16 (16-bit types are computed in float and
 // rounded once). Any length (0 is fine) and alignment; outputs may alias inputs exactly
-// (in place) but must not partially overlap. `threads` = 0 uses OpenMP's current maximum;
-// results are bit-identical for any thread count. Parameters are validated (throws
+// (in place) but must not partially overlap. `threads` = 0 uses OpenMP's current maximum, at
+// most kMaxThreads; results are bit-identical for any thread count. Parameters are validated (throws
 // std::invalid_argument); the kernels themselves never throw.
 #pragma once
 
@@ -18,6 +18,13 @@
 #include "gem/params.h"
 
 namespace gem::cpu {
+
+/// The most threads a call may ask for: more would only oversubscribe, and OpenMP aborts when
+/// it cannot create a team (100,000 threads does).
+constexpr int kMaxThreads = 1024;
+
+/// "threads must be in [0, 1024] (0 = OpenMP's maximum), got <t>" unless 0 <= t <= kMaxThreads.
+void validate_threads(long long threads, const char* who);
 
 template <class T>
 void forward(const Params& p, const T* x, T* y, std::size_t n, int threads = 0);

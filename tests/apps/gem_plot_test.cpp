@@ -7,7 +7,7 @@
 
 #include "gem/activation.h"
 #include "plot_command.h"
-#include "process.h"
+#include "src/support/process.h"
 #include "run_tool.h"
 
 namespace gem::testing {
@@ -33,7 +33,7 @@ class GemPlotWithGnuplot : public GemPlot {
  protected:
   void SetUp() override {
     GemPlot::SetUp();
-    if (app::find_executable("gnuplot").empty())
+    if (support::find_executable("gnuplot").empty())
       GTEST_SKIP() << "gnuplot is not installed (apt-get install gnuplot-nox)";
   }
 };

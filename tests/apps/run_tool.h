@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_file.h"
+#include "src/support/temp_file.h"
 
 extern char** environ;
 
@@ -35,7 +35,7 @@ inline std::string read_file(const std::filesystem::path& path) {
 
 inline ToolRun run_gem(const std::vector<std::string>& args, const std::string& input = "") {
   const auto tmp = std::filesystem::temp_directory_path();
-  app::TempFile in(tmp, "gem-test-in", ".txt"), out(tmp, "gem-test-out", ".txt"), err(tmp, "gem-test-err", ".txt");
+  support::TempFile in(tmp, "gem-test-in", ".txt"), out(tmp, "gem-test-out", ".txt"), err(tmp, "gem-test-err", ".txt");
   std::ofstream(in.path(), std::ios::binary) << input;
 
   std::vector<std::string> argv{gem_binary()};

@@ -137,7 +137,11 @@ void check_parameter_errors() {
     }
   }
   const Params good = make_egem(2, 1e-4);
-  EXPECT_NE(error_of([&] { cpu::forward(good, none, out, 0, -1); }).find("threads must be >= 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { cpu::forward(good, none, out, 0, -1); }).find("threads must be in [0, 1024]"),
+            std::string::npos);
+  // 100,000 threads made OpenMP abort the process: refused, with the bound in the message.
+  EXPECT_EQ(error_of([&] { cpu::forward(good, none, out, 0, 100000); }),
+            "gem::cpu: threads must be in [0, 1024] (0 = OpenMP's maximum), got 100000");
   EXPECT_EQ(error_of([&] { cpu::forward(good, none, out, 0, 0); }), "(no exception)");
   EXPECT_EQ(error_of([&] { cpu::backward(good, none, none, out, 0, 2); }), "(no exception)");
 }

@@ -17,7 +17,7 @@
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/json_files.h"
 #include "train/data_files.h"
-#include "process.h"  // apps/gem: find_executable
+#include "src/support/process.h"
 
 namespace gem::train {
 namespace {
@@ -56,7 +56,7 @@ TEST(Sweep, RunsEachOnceThenSkipsFinishedRuns) {
   EXPECT_EQ(first.skipped, 0);
   EXPECT_TRUE(first.failures.empty()) << log.str();
   for (const auto& run : plan.runs) {
-    EXPECT_TRUE(run_finished(run.dir, "tiny", run.activation, run.seed));
+    EXPECT_TRUE(run_finished(run.request));
     EXPECT_TRUE(std::filesystem::exists(run.dir / "train.log"));
   }
 
@@ -74,7 +74,7 @@ TEST(Sweep, RunsEachOnceThenSkipsFinishedRuns) {
   const SweepResult third = run_sweep(plan, log, in_process_runner());
   EXPECT_EQ(third.ran, 1);
   EXPECT_EQ(third.skipped, 3);
-  EXPECT_TRUE(run_finished(plan.runs[3].dir, "tiny", plan.runs[3].activation, 2));
+  EXPECT_TRUE(run_finished(plan.runs[3].request));
 
   // The report reads them back in the sweep's order.
   const auto recipes = collect_runs({dir / "runs"});
@@ -225,7 +225,7 @@ TEST(Report, TablesFromKnownRuns) {
 }
 
 TEST(Report, WritesMarkdownCsvAndPlots) {
-  if (gem::app::find_executable("gnuplot").empty()) GTEST_SKIP() << "gnuplot is not installed";
+  if (gem::support::find_executable("gnuplot").empty()) GTEST_SKIP() << "gnuplot is not installed";
   ReportOptions o;
   o.inputs = {known_runs("report_known_files")};
   o.out = testing::fresh_dir("report_files");

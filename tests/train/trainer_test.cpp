@@ -142,7 +142,7 @@ TEST_F(Trainer, RefusesToOverwriteOrResumeWithOtherOptions) {
     train(other, dir, true);
     ADD_FAILURE() << "resumed with another lr";
   } catch (const std::invalid_argument& e) {
-    EXPECT_THAT(e.what(), HasSubstr("lr: checkpoint 0.05, now 0.2"));
+    EXPECT_THAT(e.what(), HasSubstr("lr: recorded 0.05, now 0.2"));
   }
   train(o, dir, true);
   EXPECT_THROW(train(o, dir), std::invalid_argument);  // finished: summary.json exists

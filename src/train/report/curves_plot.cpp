@@ -1,20 +1,16 @@
 #include "src/train/report/curves_plot.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
-#include "gnuplot_string.h"  // apps/gem (gem_app)
-#include "number_format.h"
-#include "process.h"
-#include "temp_file.h"
+#include "number_format.h"  // apps/gem (gem_app)
+#include "src/support/gnuplot.h"
 
 namespace gem::train {
 namespace {
 
-using gem::app::gp_string;
+using gem::support::gp_string;
 
 // Families share a dash pattern so 14 lines stay readable: baselines solid, gem dashed,
 // egem dotted, segem dash-dot, the gated glu- forms pattern 5.
@@ -24,11 +20,6 @@ int dash_type(const std::string& activation) {
   if (activation.rfind("egem", 0) == 0) return 3;
   if (activation.rfind("gem", 0) == 0) return 2;
   return 1;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -49,16 +40,8 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
                           const std::filesystem::path& data, const std::filesystem::path& png,
                           const std::string& held_out) {
   std::ostringstream s;
-  s << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-    << "  set terminal pngcairo size 1600,650 noenhanced font 'sans,11'\n"
-    << "} else {\n"
-    << "  set terminal png size 1600,650 noenhanced\n"
-    << "}\n"
-    << "set output " << gp_string(png.string()) << "\n"
-    // Okabe-Ito colours (as gem plot), cycling; the dash pattern tells the family apart.
-    << "set linetype 1 lc rgb '#000000'\nset linetype 2 lc rgb '#E69F00'\nset linetype 3 lc rgb '#56B4E9'\n"
-    << "set linetype 4 lc rgb '#009E73'\nset linetype 5 lc rgb '#D55E00'\nset linetype 6 lc rgb '#0072B2'\n"
-    << "set linetype 7 lc rgb '#CC79A7'\nset linetype 8 lc rgb '#999999'\nset linetype cycle 8\n"
+  // Colours as gem plot's, cycling; the dash pattern tells the family apart.
+  s << gem::support::png_preamble(1600, 650, png)
     << "set multiplot layout 1,2 title " << gp_string(title) << "\n"
     << "set grid\nset xlabel 'epoch'\nset key outside right top\n";
   int64_t last_epoch = 1;
@@ -82,25 +65,12 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
 void plot_curves(const std::vector<Curve>& curves, const std::string& title, const std::filesystem::path& png,
                  const std::string& gnuplot, const std::string& held_out) {
   if (curves.empty()) throw std::runtime_error("no learning curves to plot (no metrics.jsonl found)");
-  const std::string program = gem::app::find_executable(gnuplot);
-  if (program.empty())
-    throw std::runtime_error("gnuplot not found (looked for '" + gnuplot +
-                             "'): install gnuplot-nox (bash scripts/setup.sh) or pass --gnuplot PATH");
-  const std::filesystem::path folder = gem::app::folder_of(png), tmp = std::filesystem::temp_directory_path();
-  std::filesystem::create_directories(folder);
-  gem::app::TempFile data(tmp, "gem-curves", ".dat"), script(tmp, "gem-curves", ".gp"), log(tmp, "gem-curves", ".log");
-  gem::app::TempFile out(folder, "." + png.stem().string(), ".png.tmp");
-  {
-    std::ofstream d(data.path());
-    d << curves_data(curves);
-    std::ofstream g(script.path());
-    g << curves_script(curves, title, data.path(), out.path(), held_out);
-    if (!d.flush() || !g.flush()) throw std::runtime_error("cannot write gnuplot input in " + tmp.string());
-  }
-  const int status = gem::app::run_process({program, script.path().string()}, log.path());
-  if (status != 0 || std::filesystem::file_size(out.path()) == 0)
-    throw std::runtime_error("gnuplot failed (exit status " + std::to_string(status) + "): " + read_text(log.path()));
-  out.publish(png);
+  gem::support::render_png(
+      gnuplot, curves_data(curves),
+      [&](const std::filesystem::path& data, const std::filesystem::path& out) {
+        return curves_script(curves, title, data, out, held_out);
+      },
+      png);
 }
 
 }  // namespace gem::train

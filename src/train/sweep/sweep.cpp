@@ -2,18 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "gem/spec.h"
+#include "src/support/folder_lock.h"
+#include "src/support/process.h"
+#include "src/support/stop_signals.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/sweep/run_dir.h"
 #include "src/train/sweep/tee_stream.h"
-#include "process.h"  // apps/gem (gem_app): run_process
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/json_files.h"
 #include "src/train/trainer/progress.h"
@@ -44,22 +48,50 @@ SweepPlan plan_sweep(const SweepOptions& options) {
       run.activation = spec;
       run.seed = seed;
       run.dir = run_dir(options.out, plan.recipe.name, spec, seed);
-      run.request = {plan.recipe.name, resolve_options(plan.recipe, fields), run.dir, /*resume=*/true};
+      run.request.recipe = plan.recipe.name;
+      run.request.options = resolve_options(plan.recipe, fields);
+      run.request.out = run.dir;
+      run.request.resume = true;
       plan.runs.push_back(std::move(run));
     }
+  }
+  // A folder holding a run made with other options would be skipped as done or resumed with the
+  // wrong options: refuse before anything trains, naming each (or restart them when asked).
+  std::vector<std::string> changed;
+  for (PlannedRun& run : plan.runs) {
+    RunFolder folder;
+    try {
+      folder = inspect_run_folder(run.dir);
+    } catch (const std::exception& e) {
+      if (!options.restart_changed) throw std::invalid_argument(std::string(e.what()) + " (or pass --restart-changed)");
+      run.request.restart = true;
+      continue;
+    }
+    const auto differences = run_differences(folder, plan.recipe.name, to_json(run.request.options));
+    if (differences.empty()) continue;
+    run.request.restart = options.restart_changed;
+    changed.push_back(run.dir.string() + ": " + differences.front() +
+                      (differences.size() > 1 ? " (and " + std::to_string(differences.size() - 1) + " more)" : ""));
+  }
+  if (!changed.empty() && !options.restart_changed) {
+    std::string text = std::to_string(changed.size()) + " of the " + std::to_string(plan.runs.size()) +
+                       " run folders hold runs made with other options, which this sweep would mix with its own:";
+    for (std::size_t i = 0; i < changed.size() && i < 8; ++i) text += "\n  " + changed[i];
+    if (changed.size() > 8) text += "\n  ... and " + std::to_string(changed.size() - 8) + " more";
+    throw std::invalid_argument(text + "\n  to fix: give the options they were made with, choose another --out, or "
+                                       "pass --restart-changed to train those runs afresh");
   }
   return plan;
 }
 
-bool run_finished(const std::filesystem::path& dir, const std::string& recipe, const std::string& activation,
-                  int64_t seed) {
-  const std::filesystem::path summary = dir / "summary.json";
-  if (!std::filesystem::exists(summary)) return false;
+bool run_finished(const RunRequest& request) {
+  if (request.restart) return false;
   try {
-    const json s = read_json_file(summary);
-    return s.at("recipe") == recipe && s.at("activation") == activation && s.at("seed") == seed;
+    const RunFolder folder = inspect_run_folder(request.out);
+    return folder.finished &&
+           run_differences(folder, request.recipe, to_json(request.options)).empty();
   } catch (const std::exception&) {
-    return false;
+    return false;  // unreadable: the run itself reports why
   }
 }
 
@@ -74,6 +106,11 @@ std::string flag_text(const json& value) {
   }
   return value.dump();  // numbers (exact round trip), true, false
 }
+
+// A child ended by the signal that stops the sweep: neither a result nor a failure.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 std::string tail_of(const std::filesystem::path& file, size_t max_chars) {
   std::ifstream in(file);
@@ -114,22 +151,36 @@ Runner process_runner(const std::filesystem::path& gem_train, const std::filesys
   return [gem_train, recipe_file](const RunRequest& request, std::ostream&) {
     std::vector<std::string> argv{gem_train.string(), "--recipe", recipe_file.string(), "--out",
                                   request.out.string(), "--resume"};
+    if (request.restart) argv.push_back("--restart");
     const json fields = to_json(request.options);
     for (const Field& f : train_fields()) {
       argv.push_back(f.flag);
       argv.push_back(flag_text(fields[f.key]));
     }
     const std::filesystem::path log_file = request.out / "train.log";
-    const int status = gem::app::run_process(argv, log_file);
-    if (status != 0)
-      throw std::runtime_error("gem-train exited with status " + std::to_string(status) + "; the end of " +
-                               log_file.string() + ":\n" + tail_of(log_file, 1500));
-    return read_json_file(request.out / "summary.json");
+    const int status = gem::support::run_process(argv, log_file, {/*die_with_parent=*/true});
+    if (status == 0) return read_json_file(request.out / "summary.json");
+    if (status == 128 + SIGTERM || status == 128 + SIGINT)
+      throw Interrupted("gem-train ended by signal " + std::to_string(status - 128));
+    try {
+      const RunFolder folder = inspect_run_folder(request.out);
+      if (folder.diverged) throw TrainingDiverged(folder.summary.value("diverged_reason", std::string("diverged")));
+    } catch (const TrainingDiverged&) {
+      throw;
+    } catch (const std::exception&) {
+      // the log below says what happened
+    }
+    throw std::runtime_error("gem-train exited with status " + std::to_string(status) + "; the end of " +
+                             log_file.string() + ":\n" + tail_of(log_file, 1500));
   };
 }
 
 SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& runner, int jobs) {
   if (jobs < 1) throw std::invalid_argument("jobs must be >= 1, got " + std::to_string(jobs));
+  const support::FolderLock lock(plan.root, "gem-sweep run " + plan.recipe.name);
+  // Children exist only with jobs > 1; with one job, SIGINT ends the process as usual.
+  std::optional<support::StopOnSignals> stop;
+  if (jobs > 1) stop.emplace();
   json activations = json::array(), seeds = json::array();
   for (const PlannedRun& r : plan.runs) {
     if (std::find(activations.begin(), activations.end(), r.activation) == activations.end())
@@ -151,57 +202,68 @@ SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& ru
   const auto work = [&] {
     while (true) {
       std::unique_lock<std::mutex> lock(mutex);
-      if (next == total) return;
+      if (next == total || support::StopOnSignals::received() != 0) return;
       const int64_t i = next++;
       const PlannedRun& run = plan.runs[static_cast<size_t>(i)];
       const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " +
                                 plan.recipe.name + " " + run.activation + " seed " + std::to_string(run.seed);
-      if (run_finished(run.dir, plan.recipe.name, run.activation, run.seed)) {
+      const std::string name = run.activation + " seed " + std::to_string(run.seed);
+      if (run_finished(run.request)) {
         ++result.skipped;
         ++done;
-        log << label << ": finished before, skipped\n";
+        const RunFolder folder = inspect_run_folder(run.dir);
+        if (folder.diverged) {
+          result.diverged.push_back(name + ": " + folder.summary.value("diverged_reason", std::string("diverged")));
+          log << label << ": finished before (diverged), skipped\n";
+        } else {
+          log << label << ": finished before, skipped\n";
+        }
         continue;
       }
       log << label << " -> " << run.dir.string() << "\n" << std::flush;
       lock.unlock();
 
       std::filesystem::create_directories(run.dir);
-      std::string error;
+      std::string error, diverged;
+      bool interrupted = false;
       json summary;
       {
         std::ofstream file_log(run.dir / "train.log", std::ios::app);
-        if (jobs == 1) {
-          TeeStream tee(file_log, log);
-          try {
-            summary = runner(run.request, tee);
-          } catch (const std::exception& e) {
-            error = e.what();
-            tee << "error: " << error << "\n";
-          }
-        } else {
-          try {
-            summary = runner(run.request, file_log);
-          } catch (const std::exception& e) {
-            error = e.what();
-            file_log << "error: " << error << "\n";
-          }
+        TeeStream tee(file_log, log);
+        std::ostream& out = jobs == 1 ? static_cast<std::ostream&>(tee) : file_log;
+        out << std::unitbuf;  // a line at a time: a killed run's log keeps what it said
+        try {
+          summary = runner(run.request, out);
+        } catch (const Interrupted&) {
+          interrupted = true;
+        } catch (const TrainingDiverged& e) {
+          diverged = e.what();
+        } catch (const std::exception& e) {
+          error = e.what();
+          out << "error: " << error << "\n";
         }
       }
 
       lock.lock();
       ++done;
-      if (error.empty()) {
+      if (interrupted || (!error.empty() && support::StopOnSignals::received() != 0)) {
+        log << label << ": stopped by signal " << support::StopOnSignals::received() << "\n";
+      } else if (!diverged.empty()) {
+        result.diverged.push_back(name + ": " + diverged);
+        log << label << ": DIVERGED: " << diverged << "\n";
+      } else if (error.empty()) {
         ++result.ran;
         if (jobs > 1)
           log << label << ": " << outcome(summary) << ", " << format_duration(summary.value("seconds", 0.0)) << "\n";
       } else {
-        result.failures.push_back(run.activation + " seed " + std::to_string(run.seed) + ": " + error);
+        result.failures.push_back(name + ": " + error);
         if (jobs > 1) log << label << ": FAILED: " << error << "\n";
       }
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const int64_t left = total - done;
-      const auto attempted = static_cast<double>(result.ran + result.failures.size());
-      if (left > 0 && attempted > 0)  // wall time per finished run already reflects the jobs running at once
+      const auto attempted = static_cast<double>(result.ran + result.diverged.size() + result.failures.size());
+      if (left > 0 && attempted > 0 && support::StopOnSignals::received() == 0)
+        // wall time per finished run already reflects the jobs running at once
         log << "sweep: " << left << " runs left, about " << format_duration(elapsed / attempted * left) << "\n";
       log << std::flush;
     }
@@ -210,10 +272,17 @@ SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& ru
   for (int j = 1; j < jobs; ++j) workers.emplace_back(work);
   work();
   for (auto& w : workers) w.join();
+  result.interrupted = support::StopOnSignals::received();
 
   log << "sweep " << plan.recipe.name << ": " << result.ran << " ran, " << result.skipped << " skipped, "
-      << result.failures.size() << " failed; runs in " << plan.root.string() << "\n";
+      << result.diverged.size() << " diverged, " << result.failures.size() << " failed; runs in "
+      << plan.root.string() << "\n";
+  for (const std::string& d : result.diverged) log << "  diverged: " << d << "\n";
   for (const std::string& f : result.failures) log << "  failed: " << f << "\n";
+  if (result.interrupted != 0)
+    log << "sweep " << plan.recipe.name << ": stopped by signal " << result.interrupted << " ("
+        << (result.interrupted == SIGINT ? "SIGINT" : "SIGTERM")
+        << "); the running runs were ended and keep their checkpoints: run the same command again to go on\n";
   return result;
 }
 

@@ -1,8 +1,10 @@
 // gem-sweep run: a recipe over activation specs x seeds, one run folder each (run_dir.h).
-// Resumable: a run whose summary.json names the same recipe, activation and seed is skipped, a
-// run with a checkpoint continues from it, anything else starts. The plan is recorded in
-// <out>/<recipe>/sweep.json (the report lists activations in that order). In a sweep each run
-// prints one progress line per epoch unless the recipe or a flag sets log_every.
+// Resumable: a finished run made with the same options is skipped, a run with a checkpoint
+// continues from it, anything else starts; a folder holding a run made with other options is an
+// error before anything trains (or, with restart_changed, is trained afresh). One sweep at a
+// time writes <out>/<recipe> (its .lock). The plan is recorded in <out>/<recipe>/sweep.json (the
+// report lists activations in that order). In a sweep each run prints one progress line per
+// epoch unless the recipe or a flag sets log_every.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "src/train/trainer/recipe.h"
+#include "src/train/trainer/run_folder.h"
 #include "src/train/trainer/run_training.h"
 
 namespace gem::train {
@@ -26,6 +29,7 @@ struct SweepOptions {
   std::vector<int64_t> seeds;                              // empty: the recipe's
   nlohmann::json overrides = nlohmann::json::object();     // training fields from flags
   std::filesystem::path out = "runs";
+  bool restart_changed = false;  // train afresh the runs whose folder holds other options
 };
 
 struct PlannedRun {
@@ -41,13 +45,13 @@ struct SweepPlan {
   std::vector<PlannedRun> runs;
 };
 
-/// Resolves and validates every run's options up front, so a bad override fails before any
-/// training. Throws std::invalid_argument.
+/// Resolves and validates every run's options up front, and compares them with what the run
+/// folders hold, so a bad override or a changed option fails before any training. Throws
+/// std::invalid_argument (naming the folders and the options that differ).
 SweepPlan plan_sweep(const SweepOptions& options);
 
-/// True when dir/summary.json exists and names this recipe, activation (canonical) and seed.
-bool run_finished(const std::filesystem::path& dir, const std::string& recipe, const std::string& activation,
-                  int64_t seed);
+/// True when `request.out` holds the finished run `request` asks for (same recipe and options).
+bool run_finished(const RunRequest& request);
 
 /// Trains one run and returns its summary; `log` receives its progress.
 using Runner = std::function<nlohmann::json(const RunRequest&, std::ostream& log)>;
@@ -56,19 +60,24 @@ using Runner = std::function<nlohmann::json(const RunRequest&, std::ostream& log
 Runner in_process_runner();
 
 /// Runs each as a child process `gem_train --recipe <recipe_file> --out <dir> --resume` with every
-/// training field passed as a flag; its output is appended to <dir>/train.log. Safe to call
-/// from several threads (jobs > 1).
+/// training field passed as a flag; its output is appended to <dir>/train.log. The child dies
+/// with this process (even on SIGKILL). Safe to call from several threads (jobs > 1).
 Runner process_runner(const std::filesystem::path& gem_train, const std::filesystem::path& recipe_file);
 
 struct SweepResult {
   int ran = 0, skipped = 0;
+  std::vector<std::string> diverged;  // "activation seed S: why" (trained now or before)
   std::vector<std::string> failures;  // "activation seed S: message"
+  int interrupted = 0;                // the signal (SIGINT, SIGTERM) that stopped the sweep, or 0
 };
 
 /// Runs the plan, `jobs` runs at a time (jobs > 1 needs a runner that may be called from several
 /// threads, such as process_runner). Progress: with one job, each run's own lines go to its
 /// train.log and to `log`; with more, `log` gets a line when a run starts and ends. A failing
-/// run is reported and the sweep goes on; the result lists the failures.
+/// or diverging run is reported and the sweep goes on; the result lists them. With jobs > 1,
+/// SIGINT and SIGTERM stop the sweep: running children get SIGTERM (their checkpoints stay, a
+/// rerun resumes them), no new run starts, and the result says which signal it was. Throws
+/// support::FolderBusy when another sweep writes <out>/<recipe>.
 SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& runner, int jobs = 1);
 
 }  // namespace gem::train

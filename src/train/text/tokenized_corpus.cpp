@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "src/train/text/content_hash.h"
-#include "temp_file.h"  // apps/gem: TempFile (gem_app)
+#include "src/support/atomic_file.h"
 
 namespace gem::train {
 namespace {
@@ -53,25 +53,12 @@ std::string read_ids(const fs::path& file, const nlohmann::json& entry, int64_t 
 }
 
 void write_ids(const fs::path& destination, const std::vector<int32_t>& ids) {
-  gem::app::TempFile temp(gem::app::folder_of(destination), "." + destination.filename().string(), ".tmp");
-  {
-    std::ofstream out(temp.path(), std::ios::binary);
-    out.write(reinterpret_cast<const char*>(ids.data()), static_cast<std::streamsize>(ids.size() * sizeof(int32_t)));
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + temp.path().string());
-  }
-  temp.publish(destination);
+  gem::support::write_file_atomically(
+      destination, std::string_view(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(int32_t)));
 }
 
 void write_meta(const fs::path& destination, const nlohmann::json& meta) {
-  gem::app::TempFile temp(gem::app::folder_of(destination), "." + destination.filename().string(), ".tmp");
-  {
-    std::ofstream out(temp.path());
-    out << meta.dump(2) << "\n";
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + temp.path().string());
-  }
-  temp.publish(destination);
+  gem::support::write_file_atomically(destination, meta.dump(2) + "\n");
 }
 
 torch::Tensor to_tensor(const std::vector<int32_t>& ids) {

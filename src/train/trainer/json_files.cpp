@@ -4,20 +4,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "temp_file.h"  // apps/gem: TempFile (gem_app)
+#include "src/support/atomic_file.h"
 
 namespace gem::train {
 
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path folder = gem::app::folder_of(path);
-  std::filesystem::create_directories(folder);
-  gem::app::TempFile temp(folder, "." + path.filename().string(), ".tmp");
-  {
-    std::ofstream out(temp.path(), std::ios::binary);
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + temp.path().string());
-  }
-  temp.publish(path);
+  gem::support::write_file_atomically(path, text);
 }
 
 void write_json_atomically(const std::filesystem::path& path, const nlohmann::json& value) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "src/support/folder_lock.h"
 #include "src/train/data/dataset.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
@@ -17,6 +18,7 @@
 #include "src/train/trainer/metrics.h"
 #include "src/train/trainer/optimizer.h"
 #include "src/train/trainer/progress.h"
+#include "src/train/trainer/run_folder.h"
 #include "src/train/trainer/schedule.h"
 #include "src/train/trainer/train_loop.h"
 #include "src/train/trainer/training_task.h"
@@ -26,12 +28,6 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-// Fields that may change between the sessions of one run: they do not change what is computed
-// (threads can change the last bits of float sums; resume warns about it).
-bool may_change_on_resume(const std::string& key) {
-  return key == "threads" || key == "device" || key == "log_every";
-}
 
 std::string percent(double fraction) {
   char buf[32];
@@ -45,25 +41,35 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-void check_same_run(const json& saved, const json& now, const std::filesystem::path& checkpoint, std::ostream& log) {
-  std::string differing;
-  for (const auto& [key, value] : now.items()) {
-    const bool same = saved.contains(key) && saved[key] == value;
-    if (same) continue;
-    if (may_change_on_resume(key)) {
-      if (key == "threads")
-        log << "warning: resuming with threads " << value.dump() << " (the checkpoint ran with "
-            << (saved.contains(key) ? saved[key].dump() : "?")
-            << "): the metrics may differ in the last bits from an uninterrupted run\n";
-      continue;
-    }
-    differing += "\n  " + key + ": checkpoint " + (saved.contains(key) ? saved[key].dump() : "missing") + ", now " +
-                 value.dump();
-  }
-  if (!differing.empty())
-    throw std::invalid_argument("cannot resume " + checkpoint.string() + " with different options:" + differing +
-                                "\n  to fix: resume with the same options, or start a new run in another --out");
+// The checkpoint must hold this run (options.json said so; a mixed folder could disagree).
+void check_checkpoint_run(const json& saved, const std::string& recipe, const json& now,
+                          const std::filesystem::path& checkpoint, std::ostream& log) {
+  RunFolder recorded;
+  recorded.options = saved;
+  const auto differences = run_differences(recorded, recipe, now);
+  if (!differences.empty()) throw std::invalid_argument(differences_message(checkpoint, differences, "--restart"));
+  if (saved.contains("threads") && saved["threads"] != now["threads"])
+    log << "warning: resuming with threads " << now["threads"].dump() << " (the checkpoint ran with "
+        << saved["threads"].dump() << "): the metrics may differ in the last bits from an uninterrupted run\n";
 }
+
+// Where the loss stopped being finite.
+struct NonFiniteLoss {
+  int64_t epoch = 0, step = 0;  // step 0: the evaluation after the epoch
+  double loss = 0;
+};
+
+std::string number_text(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+
+std::string describe(const NonFiniteLoss& d, const char* held_out) {
+  return d.step > 0 ? "the training loss is " + number_text(d.loss) + " at epoch " + std::to_string(d.epoch) +
+                          ", step " + std::to_string(d.step)
+                    : "the " + std::string(held_out) + " loss is " + number_text(d.loss) +
+                          " in the evaluation after epoch " + std::to_string(d.epoch);
+}
+
+const char* const kDivergedAdvice =
+    "; try a smaller --lr, a longer --warmup-epochs or --grad-clip 1, in another --out (or --restart)";
 
 }  // namespace
 
@@ -108,17 +114,33 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   const std::filesystem::path checkpoint_path = request.out / "checkpoint.pt", summary_path = request.out / "summary.json",
                               metrics_path = request.out / "metrics.jsonl";
   const std::string tag = "[" + request.recipe + " " + activation + " seed " + std::to_string(o.seed) + "] ";
+  const json options_now = to_json(o);
 
-  if (std::filesystem::exists(summary_path)) {
-    if (!request.resume)
-      throw std::invalid_argument(request.out.string() + " already holds a finished run (summary.json); "
-                                  "choose another --out, or pass --resume to keep it");
-    log << tag << "already finished: " << summary_path.string() << "\n";
-    return read_json_file(summary_path);
+  // One writer per run folder while this run lasts; then the folder must hold this run or none.
+  const support::FolderLock lock(request.out, "gem-train " + tag.substr(1, tag.size() - 3));
+  RunFolder folder = inspect_run_folder(request.out);
+  if (request.restart && folder.has_run) {
+    clear_run_folder(request.out);
+    log << tag << "--restart: discarded the run " << request.out.string() << " held\n";
+    folder = RunFolder{};
   }
-  if (!request.resume && std::filesystem::exists(checkpoint_path))
-    throw std::invalid_argument(request.out.string() + " already holds a run (checkpoint.pt); pass --resume to "
-                                "continue it, or choose another --out");
+  if (folder.has_run) {
+    const auto differences = run_differences(folder, request.recipe, options_now);
+    if (!differences.empty()) throw std::invalid_argument(differences_message(request.out, differences, "--restart"));
+    if (!request.resume)
+      throw std::invalid_argument(request.out.string() + " already holds this run (" +
+                                  (folder.finished ? "finished: summary.json" : "unfinished: checkpoint.pt") +
+                                  "); pass --resume to " + (folder.finished ? "keep its result" : "continue it") +
+                                  ", --restart to discard it and train afresh, or choose another --out");
+    if (folder.diverged)
+      throw TrainingDiverged(request.out.string() + " holds this run, which diverged (" +
+                             folder.summary.value("diverged_reason", std::string("see summary.json")) +
+                             "): there is nothing to resume" + kDivergedAdvice);
+    if (folder.finished) {
+      log << tag << "already finished: " << summary_path.string() << "\n";
+      return folder.summary;
+    }
+  }
 
   // threads 0 means torch's own default, also after an earlier run of this process set another count.
   static const int torch_default_threads = at::get_num_threads();
@@ -131,9 +153,10 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   const char* held_out = task->held_out_name();
 
   TrainingState state;
-  state.options = to_json(o);
+  state.options = options_now;
   if (request.resume && std::filesystem::exists(checkpoint_path)) {
-    check_same_run(read_checkpoint_state(checkpoint_path).options, state.options, checkpoint_path, log);
+    check_checkpoint_run(read_checkpoint_state(checkpoint_path).options, request.recipe, state.options,
+                         checkpoint_path, log);
     const TrainingState saved = load_checkpoint(checkpoint_path, task->model(), task->optimizer(), device);
     state.epochs_done = saved.epochs_done;
     state.history = saved.history;
@@ -161,52 +184,74 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   double session_train_seconds = 0, last_eval_seconds = 0;
   int64_t session_steps = 0;
   const int64_t first_epoch = state.epochs_done;
-  for (int64_t epoch = first_epoch; epoch < o.epochs; ++epoch) {
-    if (request.stop_after_epochs > 0 && epoch - first_epoch == request.stop_after_epochs) {
-      log << tag << "stopping after epoch " << epoch << " as asked; continue with --resume\n";
-      return nullptr;
-    }
-    const auto on_step = [&](const StepProgress& p) {
-      if (o.log_every == 0 || (p.step % o.log_every != 0 && p.step != p.steps)) return;
-      const double per_step = (session_train_seconds + p.seconds) / static_cast<double>(session_steps + p.step);
-      const int64_t steps_left = (p.steps - p.step) + (o.epochs - epoch - 1) * steps_per_epoch;
-      const double eta = eta_seconds(steps_left, per_step, o.epochs - epoch, last_eval_seconds);
-      log << tag << "epoch " << epoch + 1 << "/" << o.epochs << " step " << p.step << "/" << p.steps << " loss "
-          << fixed(p.loss, 4) << " lr " << fixed(p.lr, 5) << " | " << fixed(p.samples / p.seconds, 0) << " "
-          << task->unit() << "/s | ETA " << format_duration(eta) << "\n";
-    };
-    const TrainStats train = task->train_epoch(
-        epoch, [&](int64_t step) { return learning_rate(o, epoch, step, steps_per_epoch); }, on_step);
-    session_train_seconds += train.seconds;
-    session_steps += steps_per_epoch;
-    const EvalStats eval = task->evaluate();
-    last_eval_seconds = eval.seconds;
+  try {
+    for (int64_t epoch = first_epoch; epoch < o.epochs; ++epoch) {
+      if (request.stop_after_epochs > 0 && epoch - first_epoch == request.stop_after_epochs) {
+        log << tag << "stopping after epoch " << epoch << " as asked; continue with --resume\n";
+        return nullptr;
+      }
+      const auto on_step = [&](const StepProgress& p) {
+        if (!std::isfinite(p.loss)) throw NonFiniteLoss{epoch + 1, p.step, p.loss};
+        if (o.log_every == 0 || (p.step % o.log_every != 0 && p.step != p.steps)) return;
+        const double per_step = (session_train_seconds + p.seconds) / static_cast<double>(session_steps + p.step);
+        const int64_t steps_left = (p.steps - p.step) + (o.epochs - epoch - 1) * steps_per_epoch;
+        const double eta = eta_seconds(steps_left, per_step, o.epochs - epoch, last_eval_seconds);
+        log << tag << "epoch " << epoch + 1 << "/" << o.epochs << " step " << p.step << "/" << p.steps << " loss "
+            << fixed(p.loss, 4) << " lr " << fixed(p.lr, 5) << " | " << fixed(p.samples / p.seconds, 0) << " "
+            << task->unit() << "/s | ETA " << format_duration(eta) << "\n";
+      };
+      const TrainStats train = task->train_epoch(
+          epoch, [&](int64_t step) { return learning_rate(o, epoch, step, steps_per_epoch); }, on_step);
+      session_train_seconds += train.seconds;
+      session_steps += steps_per_epoch;
+      const EvalStats eval = task->evaluate();
+      last_eval_seconds = eval.seconds;
+      if (!std::isfinite(eval.loss)) throw NonFiniteLoss{epoch + 1, 0, eval.loss};
 
-    EpochMetrics m;
-    m.epoch = epoch + 1;
-    m.lr = train.last_lr;
-    m.train_loss = train.loss;
-    m.train_accuracy = train.accuracy;
-    m.test_loss = eval.loss;
-    m.test_accuracy = eval.accuracy;
-    m.dead_measured = eval.dead_measured;
-    m.dead_units = eval.dead_units;
-    m.units = eval.units;
-    m.train_seconds = train.seconds;
-    m.eval_seconds = eval.seconds;
-    m.samples_per_second = static_cast<double>(train.samples) / train.seconds;
-    state.history.push_back(m);
-    state.epochs_done = epoch + 1;
-    state.seconds += train.seconds + eval.seconds;
-    lines.push_back(to_json(m));
-    write_json_lines_atomically(metrics_path, lines);
-    save_checkpoint(checkpoint_path, task->model(), task->optimizer(), state);
-    log << tag << "epoch " << m.epoch << "/" << o.epochs << ": train loss " << fixed(m.train_loss, 4) << " acc "
-        << percent(m.train_accuracy) << " | " << held_out << " loss " << fixed(m.test_loss, 4)
-        << (o.model == "gpt" ? " ppl " + fixed(std::exp(m.test_loss), 2) : std::string()) << " acc "
-        << percent(m.test_accuracy) << " | dead "
-        << (m.dead_measured ? percent(m.dead_fraction()) : std::string("not measured")) << " (" << m.dead_units << "/"
-        << m.units << ") | " << fixed(train.seconds, 1) << " s + eval " << fixed(eval.seconds, 1) << " s\n";
+      EpochMetrics m;
+      m.epoch = epoch + 1;
+      m.lr = train.last_lr;
+      m.train_loss = train.loss;
+      m.train_accuracy = train.accuracy;
+      m.test_loss = eval.loss;
+      m.test_accuracy = eval.accuracy;
+      m.dead_measured = eval.dead_measured;
+      m.dead_units = eval.dead_units;
+      m.units = eval.units;
+      m.train_seconds = train.seconds;
+      m.eval_seconds = eval.seconds;
+      m.samples_per_second = static_cast<double>(train.samples) / train.seconds;
+      state.history.push_back(m);
+      state.epochs_done = epoch + 1;
+      state.seconds += train.seconds + eval.seconds;
+      lines.push_back(to_json(m));
+      write_json_lines_atomically(metrics_path, lines);
+      save_checkpoint(checkpoint_path, task->model(), task->optimizer(), state);
+      log << tag << "epoch " << m.epoch << "/" << o.epochs << ": train loss " << fixed(m.train_loss, 4) << " acc "
+          << percent(m.train_accuracy) << " | " << held_out << " loss " << fixed(m.test_loss, 4)
+          << (o.model == "gpt" ? " ppl " + fixed(std::exp(m.test_loss), 2) : std::string()) << " acc "
+          << percent(m.test_accuracy) << " | dead "
+          << (m.dead_measured ? percent(m.dead_fraction()) : std::string("not measured")) << " (" << m.dead_units << "/"
+          << m.units << ") | " << fixed(train.seconds, 1) << " s + eval " << fixed(eval.seconds, 1) << " s\n";
+    }
+  } catch (const NonFiniteLoss& d) {
+    // Keep what is sound: metrics.jsonl and the checkpoint of the last finite epoch; say so in
+    // a summary, so that a sweep skips the run and the report shows it as diverged.
+    const std::string reason = describe(d, held_out);
+    json summary = extra;
+    summary["recipe"] = request.recipe;
+    summary["activation"] = activation;
+    summary["seed"] = o.seed;
+    summary["diverged"] = true;
+    summary["diverged_reason"] = reason;
+    summary["diverged_epoch"] = d.epoch;
+    summary["diverged_step"] = d.step;
+    summary["epochs_completed"] = state.epochs_done;
+    summary["seconds"] = state.seconds;
+    write_json_atomically(summary_path, summary);
+    log << tag << "diverged: " << reason << "; stopped, the checkpoint of epoch " << state.epochs_done
+        << " is kept, summary.json says \"diverged\": true\n";
+    throw TrainingDiverged("training diverged: " + reason + " (" + request.out.string() + ")" + kDivergedAdvice);
   }
 
   json summary = make_summary({request.recipe, activation, o.seed}, state.history, state.seconds, extra);

@@ -1,10 +1,13 @@
 // A whole training run (gem-train; gem-sweep calls it once per activation and seed).
 //
-// Files in the run folder (`out`):
+// Files in the run folder (`out`), each written atomically and durably:
+//   .lock            held while the run writes (one writer per folder; support/folder_lock.h)
 //   options.json     the resolved options, recipe name, device, threads and versions
 //   metrics.jsonl    one line per finished epoch (metrics.h)
-//   checkpoint.pt    after every epoch, atomically (checkpoint.h); --resume continues from it
-//   summary.json     at the end, atomically (metrics.h: make_summary)
+//   checkpoint.pt    after every epoch, checksummed (checkpoint.h); --resume continues from it
+//   summary.json     at the end (metrics.h: make_summary), or when training diverged
+// The folder is bound to the run's options (run_folder.h): it is resumed or returned only for
+// the same options, and --restart discards what it holds.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 
 #include "src/train/data/batches.h"
@@ -28,6 +32,7 @@ struct RunRequest {
   bool resume = false;  // continue from out/checkpoint.pt if there is one (else start)
   int64_t stop_after_epochs = 0;  // > 0: end this session after that many epochs (checkpoint
                                   // kept, no summary); a later resume goes on
+  bool restart = false;  // discard the run the folder holds (whatever its options), start afresh
 };
 
 /// A loaded, normalised dataset.
@@ -49,10 +54,18 @@ class DataCache {
   std::map<std::string, std::unique_ptr<PreparedText>> texts_;
 };
 
+/// The training loss or the held-out loss became NaN or infinite: the run stopped, its summary
+/// says "diverged": true, the checkpoint of the last finite epoch is kept.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Runs (or resumes, or, when out/summary.json exists and resume is set, just returns) the run
-/// and returns its summary (null when stop_after_epochs ended the session first). Progress goes to `log`. Throws std::invalid_argument for bad
-/// options or a run folder that already holds another run, std::runtime_error for data or
-/// file errors.
+/// and returns its summary (null when stop_after_epochs ended the session first). Progress goes
+/// to `log`. Throws std::invalid_argument for bad options or a run folder that holds another
+/// run (naming the options that differ), support::FolderBusy when another process writes the
+/// folder, TrainingDiverged, std::runtime_error for data or file errors.
 nlohmann::json run_training(const RunRequest& request, std::ostream& log, DataCache& cache);
 
 }  // namespace gem::train

@@ -1,0 +1,31 @@
+#include "src/support/checked_output.h"
+
+#include <cerrno>
+#include <iostream>
+#include <stdexcept>
+
+#include "src/support/temp_file.h"
+
+namespace gem::support {
+namespace {
+
+// The stream's failure with the errno the failed write left (iostreams keep no cause).
+std::string cause_of(int error) { return error != 0 ? error_text(error) : std::string("write error"); }
+
+}  // namespace
+
+void check_written(std::ostream& out, const std::string& what) {
+  errno = 0;
+  if (out.good()) out.flush();
+  if (!out.good()) throw std::runtime_error("cannot write " + what + ": " + cause_of(errno));
+}
+
+int finish_standard_output(const std::string& tool, int status) {
+  errno = 0;
+  if (std::cout.good()) std::cout.flush();
+  if (std::cout.good()) return status;
+  std::cerr << tool << ": cannot write the standard output: " << cause_of(errno) << "\n";
+  return 1;
+}
+
+}  // namespace gem::support
