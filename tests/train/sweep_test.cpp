@@ -79,7 +79,7 @@ TEST(Sweep, RunsEachOnceThenSkipsFinishedRuns) {
   // The report reads them back in the sweep's order.
   const auto recipes = collect_runs({dir / "runs"});
   ASSERT_EQ(recipes.size(), 1u);
-  EXPECT_EQ(recipes[0].activations, (std::vector<std::string>{"relu", "segem:N=1,eps=0.01"}));
+  EXPECT_EQ(recipes[0].rows, (std::vector<std::string>{"relu", "segem:N=1,eps=0.01"}));
   EXPECT_EQ(recipes[0].runs.size(), 4u);
 }
 
@@ -185,7 +185,7 @@ std::filesystem::path known_runs(const std::string& name) {
 TEST(Report, TablesFromKnownRuns) {
   const auto recipes = collect_runs({known_runs("report_known_tables")});
   ASSERT_EQ(recipes.size(), 1u);
-  EXPECT_EQ(recipes[0].activations, (std::vector<std::string>{"relu", "gem:N=1"}));  // kind order without sweep.json
+  EXPECT_EQ(recipes[0].rows, (std::vector<std::string>{"relu", "gem:N=1"}));  // kind order without sweep.json
   const RecipeTable t = aggregate(recipes[0]);
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_NEAR(t.rows[0].test_accuracy.mean, 0.92, 1e-12);
@@ -213,9 +213,9 @@ TEST(Report, TablesFromKnownRuns) {
             "best_test_accuracy_std,test_loss_mean,test_loss_std,best_test_loss_mean,best_test_loss_std,"
             "dead_fraction_mean,dead_fraction_std,seconds_mean,seconds_std,samples_per_second_mean,"
             "samples_per_second_std,throughput_baseline,throughput_vs_baseline,val_perplexity_mean,val_perplexity_std,"
-            "unigram_perplexity_mean,unigram_perplexity_std");
-  EXPECT_EQ(relu, "known,relu,3,1 2 3,0.92,0.02,0.93,0.02,0.4,0.1,0.3,0.1,0.25,0,12,2,1100,100,relu,1,,,,");
-  EXPECT_EQ(gem, "known,gem:N=1,1,1,0.8,,0.81,,0.6,,0.5,,0.25,,20,,990,,relu,0.9,,,,");
+            "unigram_perplexity_mean,unigram_perplexity_std,options,diverged_seeds");
+  EXPECT_EQ(relu, "known,relu,3,1 2 3,0.92,0.02,0.93,0.02,0.4,0.1,0.3,0.1,0.25,0,12,2,1100,100,relu,1,,,,,,");
+  EXPECT_EQ(gem, "known,gem:N=1,1,1,0.8,,0.81,,0.6,,0.5,,0.25,,20,,990,,relu,0.9,,,,,,");
 
   const auto curves = mean_curves(recipes[0]);
   ASSERT_EQ(curves.size(), 2u);
@@ -270,7 +270,7 @@ TEST(Report, LanguageModelTablesShowPerplexityAgainstTheUnigramBaseline) {
   write_lm_run(root, "glu-gelu", 1, std::log(90.0));
   const auto recipes = collect_runs({root});
   ASSERT_EQ(recipes.size(), 1u);
-  EXPECT_EQ(recipes[0].activations, (std::vector<std::string>{"gelu", "glu-gelu"}));  // gated forms last
+  EXPECT_EQ(recipes[0].rows, (std::vector<std::string>{"gelu", "glu-gelu"}));  // gated forms last
   const RecipeTable t = aggregate(recipes[0]);
   EXPECT_TRUE(t.language);
   EXPECT_NEAR(t.rows[0].val_perplexity.mean, 110.0, 1e-9);
@@ -285,7 +285,7 @@ TEST(Report, LanguageModelTablesShowPerplexityAgainstTheUnigramBaseline) {
   EXPECT_THAT(md.str(), HasSubstr("gpt (2 layers, 2 heads, width 32, context 16, 12345 parameters) on python-docs"));
   std::ostringstream csv;
   write_csv_tables({t}, csv);
-  EXPECT_THAT(csv.str(), HasSubstr(",110,14.14213562,400,0\n"));
+  EXPECT_THAT(csv.str(), HasSubstr(",110,14.14213562,400,0,,\n"));
 }
 
 TEST(Report, NoRunsIsAnError) {

@@ -30,7 +30,7 @@ struct FeedForwardSpec {
       s.activation = ActivationSpec::parse(rest);
     } catch (const std::invalid_argument& e) {
       if (!s.gated) throw;
-      throw std::invalid_argument("gated form '" + text + "' (glu-<activation spec>): " + e.what());
+      throw std::invalid_argument("gated form " + quoted_excerpt(text) + " (glu-<activation spec>): " + e.what());
     }
     return s;
   }

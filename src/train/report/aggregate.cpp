@@ -10,10 +10,11 @@
 namespace gem::train {
 namespace {
 
-std::vector<const RunRecord*> runs_of(const RecipeRuns& runs, const std::string& activation) {
+// The runs of one row; `finished_only` leaves the diverged ones out.
+std::vector<const RunRecord*> runs_of(const RecipeRuns& runs, const std::string& row, bool finished_only) {
   std::vector<const RunRecord*> out;
   for (const auto& r : runs.runs)
-    if (r.summary["activation"] == activation) out.push_back(&r);
+    if (r.row() == row && !(finished_only && r.diverged)) out.push_back(&r);
   return out;
 }
 
@@ -83,13 +84,18 @@ RecipeTable aggregate(const RecipeRuns& runs) {
   table.recipe = runs.recipe;
   table.description = runs.description;
   if (!runs.runs.empty()) table.setup = describe_setup(runs.runs.front().summary);
+  table.varying_options = runs.varying_options;
   table.language = is_language_recipe(runs);
-  std::map<std::string, double> throughput;
-  for (const std::string& activation : runs.activations) {
-    const auto mine = runs_of(runs, activation);
+  std::map<std::pair<std::string, std::string>, double> throughput;  // (activation, variant) -> samples/s
+  for (const std::string& label : runs.rows) {
+    const auto all = runs_of(runs, label, false), mine = runs_of(runs, label, true);
     ActivationRow row;
-    row.activation = activation;
-    for (const RunRecord* r : mine) row.seeds.push_back(r->summary["seed"].get<int64_t>());
+    row.activation = all.front()->activation;
+    row.variant = all.front()->variant;
+    for (const RunRecord* r : all) {
+      row.seeds.push_back(r->seed);
+      if (r->diverged) row.diverged_seeds.push_back(r->seed);
+    }
     row.test_accuracy = over(mine, "test_accuracy");
     row.best_test_accuracy = over(mine, "best_test_accuracy");
     row.test_loss = over(mine, "test_loss");
@@ -99,15 +105,22 @@ RecipeTable aggregate(const RecipeRuns& runs) {
     row.samples_per_second = over(mine, "samples_per_second");
     row.val_perplexity = over(mine, "val_perplexity");
     row.unigram_perplexity = over(mine, "unigram_perplexity");
-    throughput[activation] = row.samples_per_second.mean;
+    throughput[{row.activation, row.variant}] = row.samples_per_second.mean;
     table.rows.push_back(row);
   }
-  for (const char* reference : {"relu", "gelu"})
-    if (throughput.count(reference) && throughput[reference] > 0) {
-      table.baseline = reference;
-      for (auto& row : table.rows) row.throughput_vs_baseline = row.samples_per_second.mean / throughput[reference];
-      break;
+  for (const char* reference : {"relu", "gelu"}) {
+    if (std::none_of(table.rows.begin(), table.rows.end(), [&](const ActivationRow& r) {
+          return r.activation == reference && r.samples_per_second.n > 0;
+        }))
+      continue;
+    table.baseline = reference;
+    for (auto& row : table.rows) {
+      const auto base = throughput.find({reference, row.variant});
+      if (base != throughput.end() && base->second > 0 && row.samples_per_second.n > 0)
+        row.throughput_vs_baseline = row.samples_per_second.mean / base->second;
     }
+    break;
+  }
   return table;
 }
 
@@ -119,10 +132,10 @@ bool is_language_recipe(const RecipeRuns& runs) {
 
 std::vector<Curve> mean_curves(const RecipeRuns& runs) {
   std::vector<Curve> curves;
-  for (const std::string& activation : runs.activations) {
-    const auto mine = runs_of(runs, activation);
+  for (const std::string& label : runs.rows) {
+    const auto mine = runs_of(runs, label, true);
     Curve c;
-    c.activation = activation;
+    c.activation = label;
     size_t epochs = SIZE_MAX;
     for (const RunRecord* r : mine) epochs = std::min(epochs, r->history.size());
     if (mine.empty() || epochs == 0 || epochs == SIZE_MAX) continue;

@@ -1,4 +1,6 @@
-// Mean and standard deviation over seeds, per recipe and activation, and mean learning curves.
+// Mean and standard deviation over seeds, per recipe and row (an activation, and the options in
+// which the recipe's runs differ: collect.h), and mean learning curves. Diverged runs are listed
+// but left out of the means and curves.
 #pragma once
 
 #include <cstdint>
@@ -17,13 +19,16 @@ struct MeanStd {
 MeanStd mean_std(const std::vector<double>& values);
 
 struct ActivationRow {
-  std::string activation;
-  std::vector<int64_t> seeds;
+  std::string activation;  // canonical spec
+  std::string variant;     // the options that set this row apart ("" when the runs share them)
+  std::vector<int64_t> seeds;           // every run of the row, diverged ones included
+  std::vector<int64_t> diverged_seeds;  // the runs whose training diverged (not in the means)
+  std::string label() const { return variant.empty() ? activation : activation + " (" + variant + ")"; }
   MeanStd test_accuracy, best_test_accuracy, test_loss, best_test_loss;
   MeanStd dead_fraction;  // n = 0 when no run measured it
   MeanStd seconds, samples_per_second;  // language models: tokens per second
   MeanStd val_perplexity, unigram_perplexity;  // decoders only (n = 0 otherwise)
-  double throughput_vs_baseline = 0;  // samples/s relative to the recipe's baseline; 0 without one
+  double throughput_vs_baseline = 0;  // samples/s relative to the baseline row of the same variant; 0 without one
 };
 
 struct RecipeTable {
@@ -31,13 +36,14 @@ struct RecipeTable {
   std::string setup;  // model, data, epochs, optimizer and schedule, from the first run's options
   bool language = false;  // a language model's runs: the held-out set is "val", accuracy is per token
   std::string baseline;   // throughput reference: relu when the recipe ran it, else gelu, else none
+  std::vector<std::string> varying_options;  // options its runs differ in (rows name their values)
   std::vector<ActivationRow> rows;
 };
 
 RecipeTable aggregate(const RecipeRuns& runs);
 
 struct Curve {
-  std::string activation;
+  std::string activation;  // the row's label
   std::vector<int64_t> epochs;                     // the epochs every run of it has
   std::vector<double> test_accuracy, test_loss;    // means over its runs
 };

@@ -1,16 +1,23 @@
 #include "src/train/report/collect.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <tuple>
 
+#include "gem/quoted.h"
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/json_files.h"
+#include "src/train/trainer/recipe.h"
+#include "src/train/trainer/run_folder.h"
 
 namespace gem::train {
 namespace {
+
+using nlohmann::json;
 
 // relu, gelu, silu, mish, elu, leaky_relu, gem, egem, segem; then N up; then eps down; the
 // gated forms after all plain ones.
@@ -22,38 +29,147 @@ bool canonical_less(const std::string& a, const std::string& b) {
                          y.activation.alpha, b);
 }
 
+[[noreturn]] void bad_file(const std::filesystem::path& file, const std::string& problem) {
+  throw std::runtime_error(file.string() + ": " + problem +
+                           "; it is not a file gem-train wrote: fix or remove it, or leave its folder out of --in");
+}
+
+std::string checked_recipe(const json& value, const std::filesystem::path& file) {
+  if (!value.is_string()) bad_file(file, "\"recipe\" must be a string, got " + excerpt(value.dump()));
+  try {
+    validate_recipe_name(value.get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    bad_file(file, e.what());
+  }
+  return value.get<std::string>();
+}
+
+std::string checked_activation(const json& value, const std::filesystem::path& file) {
+  if (!value.is_string()) bad_file(file, "\"activation\" must be a spec string, got " + excerpt(value.dump()));
+  std::string canonical;
+  try {
+    canonical = canonical_feed_forward(value.get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    bad_file(file, std::string("\"activation\": ") + e.what());
+  }
+  if (canonical != value.get<std::string>())
+    bad_file(file, "\"activation\" " + quoted_excerpt(value.get<std::string>()) + " is not in canonical form (" +
+                       canonical + ")");
+  return canonical;
+}
+
+// The keys the report reads: numbers (a diverged run may lack them), null only where
+// gem-train writes null (no dead-unit measurement).
+void check_numbers(const json& summary, const std::filesystem::path& file, bool diverged) {
+  for (const char* key : {"test_accuracy", "best_test_accuracy", "test_loss", "best_test_loss", "seconds",
+                          "samples_per_second", "dead_fraction", "val_perplexity", "unigram_perplexity"}) {
+    const bool required = !diverged && (std::string(key) == "test_accuracy" || std::string(key) == "test_loss");
+    if (!summary.contains(key)) {
+      if (required) bad_file(file, "no \"" + std::string(key) + "\"");
+      continue;
+    }
+    const json& v = summary[key];
+    if (v.is_null() && std::string(key) == "dead_fraction") continue;
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      bad_file(file, "\"" + std::string(key) + "\" must be a finite number, got " + excerpt(v.dump()));
+  }
+}
+
+RunRecord read_run(const std::filesystem::path& file) {
+  RunRecord run;
+  run.dir = file.parent_path();
+  run.summary = read_json_file(file);
+  if (!run.summary.is_object()) bad_file(file, "not a JSON object");
+  for (const char* key : {"recipe", "activation", "seed"})
+    if (!run.summary.contains(key)) bad_file(file, "no \"" + std::string(key) + "\"");
+  checked_recipe(run.summary["recipe"], file);
+  run.activation = checked_activation(run.summary["activation"], file);
+  if (!run.summary["seed"].is_number_integer() || run.summary["seed"].get<int64_t>() < 0)
+    bad_file(file, "\"seed\" must be an integer >= 0, got " + excerpt(run.summary["seed"].dump()));
+  run.seed = run.summary["seed"].get<int64_t>();
+  const json& diverged = run.summary.contains("diverged") ? run.summary["diverged"] : json(false);
+  if (!diverged.is_boolean()) bad_file(file, "\"diverged\" must be true or false");
+  run.diverged = diverged.get<bool>();
+  check_numbers(run.summary, file, run.diverged);
+  if (run.summary.contains("options") && !run.summary["options"].is_object())
+    bad_file(file, "\"options\" must be an object");
+  const std::filesystem::path metrics = run.dir / "metrics.jsonl";
+  if (std::filesystem::exists(metrics)) {
+    int line = 0;
+    for (const auto& entry : read_json_lines(metrics)) {
+      ++line;
+      try {
+        run.history.push_back(epoch_metrics_from_json(entry));
+      } catch (const std::invalid_argument& e) {
+        bad_file(metrics, "line " + std::to_string(line) + ": " + e.what());
+      }
+    }
+  }
+  return run;
+}
+
+// Options that do not change what a run computes, so runs differing only in them share a row.
+bool ignored_for_rows(const std::string& key) {
+  return key == "activation" || key == "seed" || key == "cache_dir" || may_change_between_sessions(key);
+}
+
+std::string option_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Sets each run's variant from the options in which the recipe's runs differ.
+void find_variants(RecipeRuns& recipe) {
+  std::set<std::string> keys;
+  for (const RunRecord& r : recipe.runs)
+    if (r.summary.contains("options"))
+      for (const auto& [key, value] : r.summary["options"].items()) keys.insert(key);
+  const json missing = "(not recorded)";
+  for (const std::string& key : keys) {
+    if (ignored_for_rows(key)) continue;
+    const auto value_of = [&](const RunRecord& r) -> const json& {
+      const json& o = r.summary.contains("options") ? r.summary["options"] : json::object();
+      return o.contains(key) ? o[key] : missing;
+    };
+    const bool varies = std::any_of(recipe.runs.begin(), recipe.runs.end(),
+                                    [&](const RunRecord& r) { return value_of(r) != value_of(recipe.runs.front()); });
+    if (!varies) continue;
+    recipe.varying_options.push_back(key);
+    for (RunRecord& r : recipe.runs)
+      r.variant += (r.variant.empty() ? "" : ", ") + key + "=" + excerpt(option_text(value_of(r)));
+  }
+}
+
 }  // namespace
 
 std::vector<RecipeRuns> collect_runs(const std::vector<std::filesystem::path>& roots) {
   std::map<std::string, RecipeRuns> by_recipe;
   std::map<std::string, std::vector<std::string>> sweep_order;
-  std::vector<std::filesystem::path> files;
+  std::map<std::filesystem::path, std::filesystem::path> files;  // canonical -> as found (one entry per file)
   for (const auto& root : roots) {
     if (!std::filesystem::is_directory(root))
       throw std::runtime_error("no folder " + root.string() + " (expected a sweep's --out folder)");
     for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
-      if (entry.is_regular_file()) files.push_back(entry.path());
+      if (entry.is_regular_file()) files.emplace(std::filesystem::weakly_canonical(entry.path()), entry.path());
   }
-  std::sort(files.begin(), files.end());  // a stable order whatever the file system's
-  for (const auto& file : files) {
+  std::vector<std::filesystem::path> found;
+  for (const auto& [canonical, path] : files) found.push_back(path);
+  std::sort(found.begin(), found.end());  // a stable order whatever the file system's
+  for (const auto& file : found) {
     if (file.filename() == "sweep.json") {
-      const nlohmann::json sweep = read_json_file(file);
-      auto& order = sweep_order[sweep.at("recipe").get<std::string>()];
-      for (const auto& a : sweep.at("activations"))
-        if (std::find(order.begin(), order.end(), a.get<std::string>()) == order.end())
-          order.push_back(a.get<std::string>());
-      by_recipe[sweep.at("recipe").get<std::string>()].description = sweep.value("description", "");
+      const json sweep = read_json_file(file);
+      if (!sweep.is_object() || !sweep.contains("recipe") || !sweep.contains("activations") ||
+          !sweep["activations"].is_array())
+        bad_file(file, "not a sweep plan (recipe, activations)");
+      const std::string recipe = checked_recipe(sweep["recipe"], file);
+      auto& order = sweep_order[recipe];
+      for (const auto& a : sweep["activations"]) {
+        const std::string activation = checked_activation(a, file);
+        if (std::find(order.begin(), order.end(), activation) == order.end()) order.push_back(activation);
+      }
+      const json description = sweep.value("description", json(""));
+      by_recipe[recipe].description = description.is_string() ? description.get<std::string>() : "";
       continue;
     }
     if (file.filename() != "summary.json") continue;
-    RunRecord run;
-    run.dir = file.parent_path();
-    run.summary = read_json_file(file);
-    for (const char* key : {"recipe", "activation", "seed", "test_accuracy"})
-      if (!run.summary.contains(key)) throw std::runtime_error(file.string() + ": no \"" + key + "\": not a gem-train summary");
-    if (std::filesystem::exists(run.dir / "metrics.jsonl"))
-      for (const auto& line : read_json_lines(run.dir / "metrics.jsonl"))
-        run.history.push_back(epoch_metrics_from_json(line));
+    RunRecord run = read_run(file);
     RecipeRuns& recipe = by_recipe[run.summary["recipe"].get<std::string>()];
     recipe.recipe = run.summary["recipe"].get<std::string>();
     recipe.runs.push_back(std::move(run));
@@ -62,23 +178,33 @@ std::vector<RecipeRuns> collect_runs(const std::vector<std::filesystem::path>& r
   std::vector<RecipeRuns> out;
   for (auto& [name, recipe] : by_recipe) {
     if (recipe.runs.empty()) continue;
-    std::vector<std::string> others;
-    const auto& listed = sweep_order[name];
-    for (const auto& run : recipe.runs) {
-      const std::string a = run.summary["activation"].get<std::string>();
-      if (std::find(listed.begin(), listed.end(), a) == listed.end() &&
-          std::find(others.begin(), others.end(), a) == others.end())
-        others.push_back(a);
+    find_variants(recipe);
+    std::sort(recipe.runs.begin(), recipe.runs.end(),
+              [](const RunRecord& a, const RunRecord& b) { return std::tie(a.seed, a.dir) < std::tie(b.seed, b.dir); });
+    std::map<std::pair<std::string, int64_t>, std::filesystem::path> seen;
+    for (const RunRecord& r : recipe.runs) {
+      const auto [it, fresh] = seen.emplace(std::make_pair(r.row(), r.seed), r.dir);
+      if (!fresh)
+        throw std::runtime_error("two runs of " + name + " " + r.row() + " seed " + std::to_string(r.seed) + ": " +
+                                 it->second.string() + " and " + r.dir.string() +
+                                 "; a seed counts once: leave one of them out of --in");
     }
+    // Rows: activations in the sweeps' order, then the others; variants of one activation sorted.
+    std::vector<std::string> activations = sweep_order[name], others;
+    for (const RunRecord& r : recipe.runs)
+      if (std::find(activations.begin(), activations.end(), r.activation) == activations.end() &&
+          std::find(others.begin(), others.end(), r.activation) == others.end())
+        others.push_back(r.activation);
     std::sort(others.begin(), others.end(), canonical_less);
-    for (const auto& a : listed)
-      if (std::any_of(recipe.runs.begin(), recipe.runs.end(),
-                      [&](const RunRecord& r) { return r.summary["activation"] == a; }))
-        recipe.activations.push_back(a);
-    recipe.activations.insert(recipe.activations.end(), others.begin(), others.end());
-    std::sort(recipe.runs.begin(), recipe.runs.end(), [](const RunRecord& a, const RunRecord& b) {
-      return a.summary["seed"].get<int64_t>() < b.summary["seed"].get<int64_t>();
-    });
+    activations.insert(activations.end(), others.begin(), others.end());
+    for (const std::string& a : activations) {
+      std::vector<std::string> variants;
+      for (const RunRecord& r : recipe.runs)
+        if (r.activation == a && std::find(variants.begin(), variants.end(), r.row()) == variants.end())
+          variants.push_back(r.row());
+      std::sort(variants.begin(), variants.end());
+      recipe.rows.insert(recipe.rows.end(), variants.begin(), variants.end());
+    }
     out.push_back(std::move(recipe));
   }
   return out;

@@ -1,5 +1,6 @@
 #include "src/train/report/tables.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace gem::train {
@@ -30,6 +31,25 @@ std::string seed_list(const std::vector<int64_t>& seeds, const char* separator) 
   return s;
 }
 
+// "1,2,3" or "1,2 (3 diverged)": every seed of the row, the diverged ones said so.
+std::string seeds_cell(const ActivationRow& r) {
+  std::vector<int64_t> finished;
+  for (int64_t s : r.seeds)
+    if (std::find(r.diverged_seeds.begin(), r.diverged_seeds.end(), s) == r.diverged_seeds.end())
+      finished.push_back(s);
+  std::string text = seed_list(finished, ",");
+  if (!r.diverged_seeds.empty())
+    text += (text.empty() ? "" : " ") + std::string("(") + seed_list(r.diverged_seeds, ",") + " diverged)";
+  return text;
+}
+
+// Text in a Markdown table cell: '|' would end the cell.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 // "ReLU", "GELU": the column's reference (any name works; "–" ratios without one).
 std::string baseline_name(const RecipeTable& t) {
   if (t.baseline == "relu") return "ReLU";
@@ -43,7 +63,7 @@ void write_image_table(const RecipeTable& t, std::ostream& out) {
          "| time s | train samples/s | vs " << baseline_name(t) << " |\n"
       << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const ActivationRow& r : t.rows) {
-    out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_accuracy, 100, 2)
+    out << "| " << cell(r.label()) << " | " << seeds_cell(r) << " | " << format_mean_std(r.test_accuracy, 100, 2)
         << " | " << format_mean_std(r.best_test_accuracy, 100, 2) << " | " << format_mean_std(r.test_loss, 1, 4)
         << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | " << format_mean_std(r.dead_fraction, 100, 2)
         << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0)
@@ -60,7 +80,7 @@ void write_language_table(const RecipeTable& t, std::ostream& out) {
       << " val token acc % | dead units % | time s | train tokens/s | vs " << baseline_name(t) << " |\n|---|---|---|---|"
       << (decoder ? "---|---|" : "") << "---|---|---|---|---|\n";
   for (const ActivationRow& r : t.rows) {
-    out << "| " << r.activation << " | " << seed_list(r.seeds, ",") << " | " << format_mean_std(r.test_loss, 1, 4)
+    out << "| " << cell(r.label()) << " | " << seeds_cell(r) << " | " << format_mean_std(r.test_loss, 1, 4)
         << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | ";
     if (decoder)
       out << format_mean_std(r.val_perplexity, 1, 2) << " | " << format_mean_std(r.unigram_perplexity, 1, 1) << " | ";
@@ -81,7 +101,15 @@ std::string format_mean_std(const MeanStd& m, double scale, int digits) {
 void write_markdown_table(const RecipeTable& t, const std::string& image, std::ostream& out) {
   out << "## " << t.recipe << "\n\n";
   if (!t.description.empty()) out << t.description << "\n\n";
-  if (!t.setup.empty()) out << "Setup: " << t.setup << ".\n\n";
+  if (!t.setup.empty()) out << "Setup" << (t.varying_options.empty() ? "" : " (of the first run)") << ": " << t.setup << ".\n\n";
+  if (!t.varying_options.empty()) {
+    std::string names;
+    for (const auto& o : t.varying_options) names += (names.empty() ? "" : ", ") + o;
+    out << "Its runs were made with different " << names
+        << ": each row names its values, and only runs with the same values are averaged.\n\n";
+  }
+  if (std::any_of(t.rows.begin(), t.rows.end(), [](const ActivationRow& r) { return !r.diverged_seeds.empty(); }))
+    out << "A diverged run (its loss became NaN or infinite) is listed with its seed and left out of the means.\n\n";
   if (t.language)
     write_language_table(t, out);
   else
@@ -97,7 +125,8 @@ void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out)
                            "dead_fraction", "seconds", "samples_per_second"};
   out << "recipe,activation,runs,seeds";
   for (const char* m : metrics) out << "," << m << "_mean," << m << "_std";
-  out << ",throughput_baseline,throughput_vs_baseline,val_perplexity_mean,val_perplexity_std,unigram_perplexity_mean,unigram_perplexity_std\n";
+  out << ",throughput_baseline,throughput_vs_baseline,val_perplexity_mean,val_perplexity_std,"
+         "unigram_perplexity_mean,unigram_perplexity_std,options,diverged_seeds\n";
   for (const RecipeTable& t : tables)
     for (const ActivationRow& r : t.rows) {
       out << csv_field(t.recipe) << "," << csv_field(r.activation) << "," << r.seeds.size() << ","
@@ -109,7 +138,7 @@ void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out)
       out << "," << t.baseline << "," << (r.throughput_vs_baseline > 0 ? csv_number(r.throughput_vs_baseline) : "");
       for (const MeanStd* m : {&r.val_perplexity, &r.unigram_perplexity})
         out << "," << (m->n > 0 ? csv_number(m->mean) : "") << "," << (m->n > 1 ? csv_number(m->std) : "");
-      out << "\n";
+      out << "," << csv_field(r.variant) << "," << seed_list(r.diverged_seeds, " ") << "\n";
     }
 }
 

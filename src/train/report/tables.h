@@ -18,8 +18,11 @@ void write_markdown_table(const RecipeTable& table, const std::string& image, st
 
 /// Header: recipe,activation,runs,seeds, then <metric>_mean,<metric>_std for test_accuracy,
 /// best_test_accuracy, test_loss, best_test_loss, dead_fraction, seconds, samples_per_second,
-/// then throughput_baseline (relu, else gelu, else empty) and throughput_vs_baseline, then val_perplexity and unigram_perplexity (mean, std; empty for
-/// image models and encoders). Language models: test_* are the validation set's values.
+/// then throughput_baseline (relu, else gelu, else empty) and throughput_vs_baseline, then
+/// val_perplexity and unigram_perplexity (mean, std; empty for image models and encoders), then
+/// options (the options that set the row apart, empty when the recipe's runs share them) and
+/// diverged_seeds (left out of the means). Language models: test_* are the validation set's
+/// values.
 void write_csv_tables(const std::vector<RecipeTable>& tables, std::ostream& out);
 
 /// "97.12 ± 0.31" (scaled by `scale`, `digits` decimals); without "±" for a single run, "–"

@@ -68,6 +68,7 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
     tables.push_back(aggregate(recipe));
     std::string image;
     if (options.plots) {
+      // recipe names were validated (collect.h): letters, digits and ._+-, so this stays in --out
       const std::filesystem::path png = options.out / (recipe.recipe + "-curves.png");
       plot_curves(mean_curves(recipe), recipe.recipe + ": mean over seeds", png, options.gnuplot,
                   is_language_recipe(recipe) ? "val" : "test");
@@ -75,9 +76,9 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
       image = png.filename().string();
     }
     write_markdown_table(tables.back(), image, md);
-    for (const auto& a : recipe.activations)
-      if (std::find(all_activations.begin(), all_activations.end(), a) == all_activations.end())
-        all_activations.push_back(a);
+    for (const ActivationRow& row : tables.back().rows)  // in the table's order
+      if (std::find(all_activations.begin(), all_activations.end(), row.activation) == all_activations.end())
+        all_activations.push_back(row.activation);
   }
   if (options.plots) {
     gem::app::PlotOptions plot;

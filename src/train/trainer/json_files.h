@@ -19,7 +19,11 @@ void write_json_atomically(const std::filesystem::path& path, const nlohmann::js
 /// One JSON value per line, atomically.
 void write_json_lines_atomically(const std::filesystem::path& path, const std::vector<nlohmann::json>& lines);
 
-/// Throws std::runtime_error naming the file when it cannot be read or is not JSON.
+/// JSON text, strictly: a key given twice in one object is an error (nlohmann would keep the
+/// last silently). Throws std::runtime_error "<where>: ..." saying what is wrong.
+nlohmann::json parse_json_strict(const std::string& text, const std::string& where);
+
+/// Throws std::runtime_error naming the file when it cannot be read or is not JSON (strictly).
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
 /// Every non-blank line of a JSON-lines file.

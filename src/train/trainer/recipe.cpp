@@ -1,6 +1,7 @@
 #include "src/train/trainer/recipe.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/fields.h"
+#include "src/train/trainer/json_files.h"
 
 namespace gem::train {
 namespace {
@@ -18,7 +20,20 @@ bool looks_like_path(const std::string& s) {
   return s.find('/') != std::string::npos || (s.size() > 5 && s.compare(s.size() - 5, 5, ".json") == 0);
 }
 
+constexpr std::size_t kMaxRecipeName = 100;
+
 }  // namespace
+
+void validate_recipe_name(const std::string& name) {
+  const bool ok = !name.empty() && name.size() <= kMaxRecipeName && name[0] != '.' &&
+                  std::all_of(name.begin(), name.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-';
+                  });
+  if (!ok)
+    throw std::invalid_argument("recipe name " + quoted_excerpt(name) +
+                                " must be 1 to 100 letters, digits and . _ + -, not starting with '.' (it names "
+                                "folders and files)");
+}
 
 std::filesystem::path default_recipes_dir() { return std::filesystem::path(GEM_SOURCE_DIR) / "experiments"; }
 
@@ -35,6 +50,7 @@ Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path&
   Recipe r;
   r.file = looks_like_path(name_or_path) ? std::filesystem::path(name_or_path) : recipes_dir / (name_or_path + ".json");
   r.name = r.file.stem().string();
+  validate_recipe_name(r.name);
   std::ifstream in(r.file);
   if (!in) {
     if (looks_like_path(name_or_path)) throw std::runtime_error("cannot open recipe file " + r.file.string());
@@ -47,9 +63,11 @@ Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path&
   const std::string where = "recipe " + r.file.string();
   json doc;
   try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::invalid_argument(where + ": not valid JSON (" + e.what() + ")");
+    std::ostringstream text;
+    text << in.rdbuf();
+    doc = parse_json_strict(text.str(), where);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(e.what());
   }
   if (!doc.is_object()) throw std::invalid_argument(where + ": must be a JSON object");
   for (const auto& [key, value] : doc.items()) {

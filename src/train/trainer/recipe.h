@@ -40,6 +40,11 @@ std::filesystem::path default_recipes_dir();
 /// which key and why) or std::runtime_error (unreadable file).
 Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path& recipes_dir);
 
+/// Recipe names become folder and file names (<out>/<recipe>/, <recipe>-curves.png): letters,
+/// digits and . _ + -, not starting with '.', at most 100 characters. Throws
+/// std::invalid_argument saying so.
+void validate_recipe_name(const std::string& name);
+
 /// The names of the recipes in `recipes_dir`, sorted.
 std::vector<std::string> recipe_names(const std::filesystem::path& recipes_dir);
 
