@@ -209,12 +209,11 @@ void validate_options(const KernelBenchOptions& opt) {
   const std::uint64_t available = support::available_memory_bytes();
   const auto needed = support::checked_product({opt.n, kBufferBytesPerElement});
   if (!needed || *needed > available)
-    throw std::invalid_argument("gem bench: n = " + std::to_string(opt.n) + " needs " +
-                                (needed ? support::format_bytes(static_cast<double>(*needed))
-                                        : std::string("more than 2^64 bytes")) +
-                                " of buffers (40 bytes per element), more than the " +
-                                support::format_bytes(static_cast<double>(available)) +
-                                " of memory available; use a smaller --n");
+    throw std::invalid_argument(
+        "gem bench: n = " + std::to_string(opt.n) + " needs " +
+        (needed ? support::format_bytes(static_cast<double>(*needed)) : std::string("more than 2^64 bytes")) +
+        " of buffers (40 bytes per element), more than the " + support::format_bytes(static_cast<double>(available)) +
+        " of memory available; use a smaller --n");
   if (opt.warmup < 0 || opt.repeats < 1)
     throw std::invalid_argument("gem bench: need warmup >= 0 and repeats >= 1, got warmup=" +
                                 std::to_string(opt.warmup) + " repeats=" + std::to_string(opt.repeats));

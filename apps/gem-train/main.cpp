@@ -21,7 +21,8 @@ namespace {
 constexpr int kExitFailure = 1;  // the run failed (data, files, training diverged)
 constexpr int kExitUsage = 2;    // bad flags or options
 
-const char* const kFooter = R"(Outputs in --out: options.json, metrics.jsonl (one line per epoch), checkpoint.pt (every epoch),
+const char* const kFooter =
+    R"(Outputs in --out: options.json, metrics.jsonl (one line per epoch), checkpoint.pt (every epoch),
 summary.json (at the end; keys recipe, activation, seed, epochs, seconds, test_accuracy,
 best_test_accuracy, test_loss, dead_fraction, ...; language models also val_loss, val_perplexity,
 unigram_perplexity, tokens_per_second; "diverged": true when the loss became NaN or infinite,

@@ -48,8 +48,8 @@ std::string gnuplot_script(const PlotOptions& opt, const std::filesystem::path& 
                                                     format_double(opt.to) + "]"
                                               : opt.title;
   std::ostringstream s;
-  s << support::png_preamble(3 * kPanelWidth, kPanelHeight, png)
-    << "set multiplot layout 1,3 title " << gp_string(title) << "\n"
+  s << support::png_preamble(3 * kPanelWidth, kPanelHeight, png) << "set multiplot layout 1,3 title "
+    << gp_string(title) << "\n"
     << "set grid\nset key top left\nset xlabel 'x'\n"
     << "set xrange [" << format_g17(opt.from) << ":" << format_g17(opt.to) << "]\n";
   const char* panels[] = {"f(x)", "f'(x)", "f''(x)"};
@@ -140,7 +140,9 @@ PlotFiles run_plot(const PlotOptions& opt) {
   csv.append(text.str());
   support::render_png(
       opt.gnuplot, gnuplot_data(samples),
-      [&](const std::filesystem::path& data, const std::filesystem::path& png) { return gnuplot_script(opt, data, png); },
+      [&](const std::filesystem::path& data, const std::filesystem::path& png) {
+        return gnuplot_script(opt, data, png);
+      },
       files.png);
   csv.commit();
   return files;

@@ -82,7 +82,9 @@ struct ActivationSpec {
 
 namespace detail {
 
-inline std::string spec_error_prefix(const std::string& text) { return "activation spec " + quoted_excerpt(text) + ": "; }
+inline std::string spec_error_prefix(const std::string& text) {
+  return "activation spec " + quoted_excerpt(text) + ": ";
+}
 
 /// `s` without the blanks (space, tab, CR, LF) at either end.
 inline std::string trim_blanks(const std::string& s) {
@@ -176,8 +178,8 @@ inline ActivationSpec ActivationSpec::parse(const std::string& given) {
                               : s.kind == Kind::elu ? "alpha"
                               : s.kind == Kind::leaky_relu ? "slope"
                                                            : "none";
-        throw std::invalid_argument(where + "unknown parameter " + quoted_excerpt(key) + " for " + name + " (allowed: " +
-                                    allowed + ")");
+        throw std::invalid_argument(where + "unknown parameter " + quoted_excerpt(key) + " for " + name +
+                                    " (allowed: " + allowed + ")");
       }
       if (comma == std::string::npos) break;
       pos = comma + 1;

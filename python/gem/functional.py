@@ -10,23 +10,34 @@ import torch
 from torch import Tensor
 
 
+def _order(N: int) -> int:
+    """N for the operators, whose schema takes an int. Anything else (2.5, "two") would get an
+    overload error that names another schema; the spec parser gives the core's own message
+    (ValueError "GEM order N must be an integer in [1, 8], got 2.5") instead. Scripted code
+    always passes an int, so TorchScript drops the check."""
+    if not isinstance(N, int):
+        torch.ops.gem.activation(torch.empty(0), "gem:N=" + str(N))  # raises unless N is integral
+        return int(N)
+    return N
+
+
 def gem(x: Tensor, N: int = 1) -> Tensor:
     """GEM_N(x) = x^(2N+1) / (1 + x^(2N)) for x > 0, else 0."""
-    return torch.ops.gem.forward(x, "gem", N, 1.0)
+    return torch.ops.gem.forward(x, "gem", _order(N), 1.0)
 
 
 def egem(x: Tensor, N: int = 1, eps: Union[float, Tensor] = 1e-4) -> Tensor:
     """E-GEM_{N,eps}(x) = x^(2N+1) / (eps + x^(2N)) for x > 0, else 0."""
     if isinstance(eps, Tensor):
-        return torch.ops.gem.forward_eps_tensor(x, "egem", N, eps)
-    return torch.ops.gem.forward(x, "egem", N, eps)
+        return torch.ops.gem.forward_eps_tensor(x, "egem", _order(N), eps)
+    return torch.ops.gem.forward(x, "egem", _order(N), eps)
 
 
 def segem(x: Tensor, N: int = 1, eps: Union[float, Tensor] = 1e-4) -> Tensor:
     """SE-GEM_{N,eps}(x) = x for x >= 0, x eps / (eps + x^(2N)) for x < 0."""
     if isinstance(eps, Tensor):
-        return torch.ops.gem.forward_eps_tensor(x, "segem", N, eps)
-    return torch.ops.gem.forward(x, "segem", N, eps)
+        return torch.ops.gem.forward_eps_tensor(x, "segem", _order(N), eps)
+    return torch.ops.gem.forward(x, "segem", _order(N), eps)
 
 
 def activation(x: Tensor, spec: str) -> Tensor:

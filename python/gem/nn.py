@@ -11,10 +11,15 @@ from typing import Optional
 import torch
 from torch import Tensor, nn
 
+from .functional import _order
 
-def _check(variant: str, N: int, eps: float) -> None:
-    # The operator validates (ValueError with the reason); an empty tensor costs nothing.
+
+def _check(variant: str, N: int, eps: float) -> int:
+    """N as an int, after the operator validated (ValueError with the reason; an empty tensor
+    costs nothing)."""
+    N = _order(N)
     torch.ops.gem.forward(torch.empty(0), variant, N, eps)
+    return N
 
 
 def _shortest(value: float, log_eps: Optional[Tensor]) -> str:
@@ -34,7 +39,7 @@ class GEM(nn.Module):
 
     def __init__(self, N: int = 1):
         super().__init__()
-        _check("gem", N, 1.0)
+        N = _check("gem", N, 1.0)
         self.N = N
 
     def forward(self, x: Tensor) -> Tensor:
@@ -50,7 +55,7 @@ class _EpsGem(nn.Module):
 
     def __init__(self, variant: str, N: int, eps: float, learnable_eps: bool):
         super().__init__()
-        _check(variant, N, eps)
+        N = _check(variant, N, eps)
         self.variant = variant
         self.N = N
         self.fixed_eps = float(eps)

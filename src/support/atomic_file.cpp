@@ -65,8 +65,8 @@ bool AtomicFile::overwrite(std::uint64_t offset, const void* data, std::size_t b
 }
 
 void AtomicFile::fail(const std::string& step, int error) {
-  throw std::runtime_error("cannot write " + destination_.string() + " (" + step + "): " + error_text(error) +
-                           "; " + destination_.filename().string() + " keeps its previous content");
+  throw std::runtime_error("cannot write " + destination_.string() + " (" + step + "): " + error_text(error) + "; " +
+                           destination_.filename().string() + " keeps its previous content");
 }
 
 void AtomicFile::commit() {

@@ -57,11 +57,17 @@ bool has_control_characters(std::string_view text) { return std::any_of(text.beg
 std::string png_preamble(int width, int height, const std::filesystem::path& png) {
   const std::string size = std::to_string(width) + "," + std::to_string(height);
   return "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-         "  set terminal pngcairo size " + size + " noenhanced font 'sans,11'\n"
+         "  set terminal pngcairo size " +
+         size +
+         " noenhanced font 'sans,11'\n"
          "} else {\n"
-         "  set terminal png size " + size + " noenhanced\n"
+         "  set terminal png size " +
+         size +
+         " noenhanced\n"
          "}\n"
-         "set output " + gp_string(png.string()) + "\n"
+         "set output " +
+         gp_string(png.string()) +
+         "\n"
          "set linetype 1 lc rgb '#000000'\nset linetype 2 lc rgb '#E69F00'\nset linetype 3 lc rgb '#56B4E9'\n"
          "set linetype 4 lc rgb '#009E73'\nset linetype 5 lc rgb '#D55E00'\nset linetype 6 lc rgb '#0072B2'\n"
          "set linetype 7 lc rgb '#CC79A7'\nset linetype 8 lc rgb '#999999'\nset linetype cycle 8\n";

@@ -27,9 +27,12 @@ std::string format_bytes(double bytes) {
     ++u;
   }
   char buf[48];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%.0f B", bytes);
-  else if (bytes < 1e6) std::snprintf(buf, sizeof buf, "%.1f %s", bytes, units[u]);
-  else std::snprintf(buf, sizeof buf, "%.1e %s", bytes, units[u]);
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%.0f B", bytes);
+  else if (bytes < 1e6)
+    std::snprintf(buf, sizeof buf, "%.1f %s", bytes, units[u]);
+  else
+    std::snprintf(buf, sizeof buf, "%.1e %s", bytes, units[u]);
   return buf;
 }
 

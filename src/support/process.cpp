@@ -57,8 +57,7 @@ std::string find_executable(const std::string& program) {
   return "";
 }
 
-int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log,
-                const ProcessOptions& options) {
+int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log, const ProcessOptions& options) {
   if (argv.empty()) throw std::invalid_argument("run_process: no program given");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -66,7 +65,8 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
 
   // Everything the child needs is prepared here: between fork and exec only async-signal-safe
   // calls are allowed.
-  Fd in{::open("/dev/null", O_RDONLY | O_CLOEXEC)}, out{::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+  Fd in{::open("/dev/null", O_RDONLY | O_CLOEXEC)},
+      out{::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
   if (in.fd < 0) throw std::runtime_error("cannot open /dev/null: " + error_text(errno));
   if (out.fd < 0) throw std::runtime_error("cannot open " + log.string() + ": " + error_text(errno));
   int report[2];  // the child writes errno here if exec fails; close-on-exec closes it otherwise

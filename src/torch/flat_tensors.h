@@ -5,6 +5,7 @@
 
 #include <ATen/MemoryOverlap.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/native/Resize.h>
 #include <ATen/ops/empty_like.h>
 #include <c10/util/Exception.h>
 
@@ -55,13 +56,15 @@ inline bool writable_in_place(const at::Tensor& out, const at::Tensor& xd) {
   return out.is_non_overlapping_and_dense() && out.strides() == xd.strides();
 }
 
-// out= variants: `out` takes x's shape (resized when it differs, as torch's out= ops do); the
-// kernel writes into it directly when it has x's flat layout, else through one temporary.
+// out= variants: `out` takes x's shape as torch's own out= ops do (at::native::resize_output:
+// an empty `out` is resized silently, a non-empty one of another shape with torch's warning
+// that this is deprecated); the kernel writes into it directly when it has x's flat layout,
+// else through one temporary.
 inline void check_out(const char* op, const char* name, at::Tensor& out, const at::Tensor& x) {
   TORCH_CHECK_TYPE(out.scalar_type() == x.scalar_type(), op, ": ", name, " dtype ", out.scalar_type(),
                    " does not match x dtype ", x.scalar_type());
   TORCH_CHECK(out.device() == x.device(), op, ": ", name, " is on ", out.device(), " but x is on ", x.device());
-  if (out.sizes() != x.sizes()) out.resize_(x.sizes());
+  at::native::resize_output(out, x.sizes());
   at::assert_no_internal_overlap(out);
   at::assert_no_partial_overlap(out, x);
 }

@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "src/support/temp_file.h"
@@ -30,10 +32,10 @@ struct ProgramRun {
 };
 
 struct ProgramOptions {
-  std::string input;                    // stdin
-  std::string stdout_path;              // empty: captured into ProgramRun::out
-  long long file_size_limit = -1;       // >= 0: RLIMIT_FSIZE in bytes (SIGXFSZ ignored)
-  std::vector<std::string> environment; // "NAME=value" added to this process's environment
+  std::string input;                     // stdin
+  std::string stdout_path;               // empty: captured into ProgramRun::out
+  long long file_size_limit = -1;        // >= 0: RLIMIT_FSIZE in bytes (SIGXFSZ ignored)
+  std::vector<std::string> environment;  // "NAME=value" added to this process's environment
 };
 
 inline std::string read_file(const std::filesystem::path& path) {
@@ -89,6 +91,56 @@ inline ProgramRun run_program(const std::vector<std::string>& argv, const Progra
   if (options.stdout_path.empty()) run.out = read_file(out.path());
   run.err = read_file(err.path());
   return run;
+}
+
+/// Starts argv in the background with stdin from /dev/null and stdout and stderr to `log`;
+/// returns its PID (the caller waits for it).
+inline pid_t spawn_program(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  const int fd_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int fd_out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fd_in, STDIN_FILENO);
+    ::dup2(fd_out, STDOUT_FILENO);
+    ::dup2(fd_out, STDERR_FILENO);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  ::close(fd_in);
+  ::close(fd_out);
+  return pid;
+}
+
+/// The exit status of `pid` once it ends (128 + signal if killed).
+inline int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// True once `pid` has ended: gone, or a zombie nobody has reaped yet.
+inline bool has_ended(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z';
+}
+
+/// Polls `done` every 20 ms for up to `seconds`; returns its last value.
+template <class Done>
+bool eventually(Done done, double seconds = 10) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
 }
 
 }  // namespace gem::testing

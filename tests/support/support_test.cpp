@@ -34,24 +34,6 @@ std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-// True once `pid` has ended (gone, or a zombie nobody reaped yet).
-bool ended(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  return close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z';
-}
-
-bool ends_within(pid_t pid, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ended(pid)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ended(pid);
-}
-
 pid_t read_pid(const std::filesystem::path& file) {
   for (int i = 0; i < 500; ++i) {
     std::ifstream in(file);
@@ -66,7 +48,7 @@ TEST(GnuplotString, EveryCharacterThatCouldRunCodeIsEscaped) {
   EXPECT_EQ(gp_string("relu"), "\"relu\"");
   EXPECT_EQ(gp_string("f, f' and f''"), "\"f, f' and f''\"");
   EXPECT_EQ(gp_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
-  EXPECT_EQ(gp_string("`touch x`"), "\"\\140touch x\\140\"");       // backquotes run commands
+  EXPECT_EQ(gp_string("`touch x`"), "\"\\140touch x\\140\"");         // backquotes run commands
   EXPECT_EQ(gp_string("x\nsystem('y')\r\t"), "\"x system('y')  \"");  // a newline starts a command
   EXPECT_TRUE(has_control_characters("a\nb"));
   EXPECT_FALSE(has_control_characters("a b/ü"));
@@ -176,7 +158,7 @@ bool child_survives_parent_kill(bool die_with_parent, const std::filesystem::pat
   const pid_t sleeper = read_pid(pid_file);
   ::kill(parent, SIGKILL);
   ::waitpid(parent, nullptr, 0);
-  const bool ended_soon = ends_within(sleeper, std::chrono::milliseconds(3000));
+  const bool ended_soon = testing::eventually([&] { return testing::has_ended(sleeper); }, 3);
   if (!ended_soon) ::kill(sleeper, SIGKILL);
   return !ended_soon;
 }
@@ -215,7 +197,7 @@ TEST(CheckedOutput, AFullDeviceIsAnError) {
 TEST(Memory, ProductsThatWouldWrapAreRefused) {
   EXPECT_EQ(checked_product({60000, 28, 28}), 47040000u);
   EXPECT_FALSE(checked_product({60000, 350476688, 3289581145}));  // an IDX header that wrapped
-  EXPECT_FALSE(checked_product({1ull << 31, 1ull << 31, 4}));       // wrapped to exactly 0
+  EXPECT_FALSE(checked_product({1ull << 31, 1ull << 31, 4}));     // wrapped to exactly 0
   EXPECT_GT(available_memory_bytes(), 1u << 20);
   EXPECT_EQ(format_bytes(512), "512 B");
   EXPECT_EQ(format_bytes(3 * 1024.0 * 1024 * 1024), "3.0 GiB");

@@ -61,7 +61,14 @@ TEST(Idx, CorruptFilesSayWhatIsWrong) {
               AllOf(HasSubstr("a.idx"), HasSubstr("magic number 0x00000801, expected 0x00000803")));
   std::vector<uint8_t> truncated(good.begin(), good.end() - 1);
   EXPECT_THAT(error_of([&] { parse_idx_images(truncated, "b.idx"); }),
-              AllOf(HasSubstr("b.idx"), HasSubstr("33 bytes, expected 34"), HasSubstr("truncated")));
+              AllOf(HasSubstr("b.idx"), HasSubstr("33 bytes, but its header says 2 images of 3x3 pixels, which take 34"),
+                    HasSubstr("truncated")));
+  // Header numbers whose product does not fit in 64 bits: once std::bad_alloc, and one that
+  // wrapped to exactly 0 read as "has 0 images".
+  EXPECT_THAT(error_of([&] { parse_idx_images(idx_images_bytes(60000, 350476688, 3289581145u, {}), "g"); }),
+              AllOf(HasSubstr("60000 images of 350476688x3289581145 pixels"), HasSubstr("more than 2^64 bytes")));
+  EXPECT_THAT(error_of([&] { parse_idx_images(idx_images_bytes(1u << 31, 1u << 31, 4, {}), "h"); }),
+              AllOf(HasSubstr("2147483648 images of 2147483648x4 pixels"), HasSubstr("more than 2^64 bytes")));
   EXPECT_THAT(error_of([&] { parse_idx_images(std::vector<uint8_t>(good.begin(), good.begin() + 10), "c"); }),
               HasSubstr("too short for an IDX images header"));
   EXPECT_THAT(error_of([&] { parse_idx_images(idx_images_bytes(0, 3, 3, {}), "d"); }),
@@ -95,6 +102,14 @@ TEST(FileBytes, MissingFileAndBrokenGzipAreNamed) {
   write_bytes(dir / "half.gz", gz);
   EXPECT_THAT(error_of([&] { read_file_bytes(dir / "half.gz"); }),
               AllOf(HasSubstr("half.gz"), HasSubstr("corrupt or truncated gzip")));
+}
+
+TEST(FileBytes, GzipThatInflatesBeyondTheLimitIsRefused) {
+  const auto dir = fresh_dir("gzip_bomb");
+  write_gzip(dir / "zeros.gz", std::vector<uint8_t>(1 << 20, 0));  // 1 MiB of zeros: about 1 KiB of gzip
+  EXPECT_EQ(read_file_bytes(dir / "zeros.gz", 2 << 20).size(), 1u << 20);
+  EXPECT_THAT(error_of([&] { read_file_bytes(dir / "zeros.gz", 100000); }),
+              AllOf(HasSubstr("zeros.gz: inflates to more than 97.7 KiB"), HasSubstr("not a dataset of this size")));
 }
 
 std::vector<uint8_t> cifar_records(int count, int label_bytes, uint8_t coarse, uint8_t fine) {

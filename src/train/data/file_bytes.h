@@ -9,7 +9,9 @@
 namespace gem::train {
 
 /// The bytes of `path`, inflated if it starts with the gzip magic (1f 8b). Throws
-/// std::runtime_error naming the file: missing, unreadable, or corrupt / truncated gzip data.
-std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
+/// std::runtime_error naming the file: missing, unreadable, corrupt / truncated gzip data, or
+/// inflating to more than `max_bytes` (0: the memory available; a few bytes of gzip can
+/// inflate to any size).
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path, uint64_t max_bytes = 0);
 
 }  // namespace gem::train

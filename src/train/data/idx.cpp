@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "src/support/memory.h"
 #include "src/train/data/file_bytes.h"
 
 namespace gem::train {
@@ -38,11 +39,14 @@ ImageSet parse_idx_images(const std::vector<uint8_t>& bytes, const std::string& 
   if (count == 0 || rows == 0 || cols == 0)
     throw std::runtime_error(source + ": IDX images header says " + std::to_string(count) + " images of " +
                              std::to_string(rows) + "x" + std::to_string(cols) + "; every dimension must be > 0");
-  const uint64_t expected = kHeader + count * rows * cols;
-  if (bytes.size() != expected)
-    throw std::runtime_error(source + ": " + std::to_string(bytes.size()) + " bytes, expected " +
-                             std::to_string(expected) + " (16-byte header + " + std::to_string(count) + " images of " +
-                             std::to_string(rows) + "x" + std::to_string(cols) + "); the file is truncated or damaged");
+  // The header's numbers are untrusted: their product may not even fit in 64 bits.
+  const auto pixels = support::checked_product({count, rows, cols});
+  if (!pixels || *pixels + kHeader != bytes.size())
+    throw std::runtime_error(
+        source + ": " + std::to_string(bytes.size()) + " bytes, but its header says " + std::to_string(count) +
+        " images of " + std::to_string(rows) + "x" + std::to_string(cols) + " pixels, which take " +
+        (pixels ? std::to_string(*pixels + kHeader) + " bytes" : std::string("more than 2^64 bytes")) +
+        " (with the 16-byte header); the file is truncated or damaged");
   ImageSet set;
   set.source = source;
   set.channels = 1;

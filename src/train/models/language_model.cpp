@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "gem/quoted.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/models/transformer_block.h"
 
@@ -89,7 +90,7 @@ bool is_language_model(const std::string& arch) {
 }
 
 void validate(const TransformerOptions& o) {
-  require(is_language_model(o.arch), "unknown language model '" + o.arch + "'; known: gpt, bert");
+  require(is_language_model(o.arch), "unknown language model " + quoted_excerpt(o.arch) + "; known: gpt, bert");
   FeedForwardSpec::parse(o.activation);  // throws with the reason
   require(o.vocab_size >= 2, "vocab_size must be >= 2, got " + std::to_string(o.vocab_size));
   require(o.context >= 1, "context must be >= 1, got " + std::to_string(o.context));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "gem/quoted.h"
 #include "gem/spec.h"
 
 namespace gem::train {
@@ -15,7 +16,8 @@ const std::vector<std::string>& model_names() {
 void validate(const ModelOptions& o) {
   const auto& names = model_names();
   if (std::find(names.begin(), names.end(), o.arch) == names.end())
-    throw std::invalid_argument("unknown model '" + o.arch + "'; known: mlp, cnn, resnet (images), gpt, bert (text)");
+    throw std::invalid_argument("unknown model " + quoted_excerpt(o.arch) +
+                                "; known: mlp, cnn, resnet (images), gpt, bert (text)");
   ActivationSpec::parse(o.activation);  // throws with the reason
   if (o.in_channels <= 0 || o.in_height <= 0 || o.in_width <= 0 || o.classes <= 1)
     throw std::invalid_argument("model input must have channels, height, width > 0 and classes > 1");

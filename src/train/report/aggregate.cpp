@@ -109,9 +109,8 @@ RecipeTable aggregate(const RecipeRuns& runs) {
     table.rows.push_back(row);
   }
   for (const char* reference : {"relu", "gelu"}) {
-    if (std::none_of(table.rows.begin(), table.rows.end(), [&](const ActivationRow& r) {
-          return r.activation == reference && r.samples_per_second.n > 0;
-        }))
+    if (std::none_of(table.rows.begin(), table.rows.end(),
+                     [&](const ActivationRow& r) { return r.activation == reference && r.samples_per_second.n > 0; }))
       continue;
     table.baseline = reference;
     for (auto& row : table.rows) {

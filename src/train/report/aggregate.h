@@ -19,8 +19,8 @@ struct MeanStd {
 MeanStd mean_std(const std::vector<double>& values);
 
 struct ActivationRow {
-  std::string activation;  // canonical spec
-  std::string variant;     // the options that set this row apart ("" when the runs share them)
+  std::string activation;               // canonical spec
+  std::string variant;                  // the options that set this row apart ("" when the runs share them)
   std::vector<int64_t> seeds;           // every run of the row, diverged ones included
   std::vector<int64_t> diverged_seeds;  // the runs whose training diverged (not in the means)
   std::string label() const { return variant.empty() ? activation : activation + " (" + variant + ")"; }
@@ -43,7 +43,7 @@ struct RecipeTable {
 RecipeTable aggregate(const RecipeRuns& runs);
 
 struct Curve {
-  std::string activation;  // the row's label
+  std::string activation;                          // the row's label
   std::vector<int64_t> epochs;                     // the epochs every run of it has
   std::vector<double> test_accuracy, test_loss;    // means over its runs
 };

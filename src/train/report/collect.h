@@ -27,8 +27,8 @@ struct RunRecord {
   std::vector<EpochMetrics> history;  // empty when metrics.jsonl is missing
   std::string activation;             // canonical spec
   int64_t seed = 0;
-  std::string variant;                // the options in which its recipe's runs differ: "lr=0.2, epochs=5"
-  bool diverged = false;              // summary.json says "diverged": true
+  std::string variant;    // the options in which its recipe's runs differ: "lr=0.2, epochs=5"
+  bool diverged = false;  // summary.json says "diverged": true
 
   /// The row it belongs to: the activation, and the variant in parentheses if there is one.
   std::string row() const { return variant.empty() ? activation : activation + " (" + variant + ")"; }
@@ -36,7 +36,7 @@ struct RunRecord {
 
 struct RecipeRuns {
   std::string recipe, description;
-  std::vector<std::string> rows;  // report order (RunRecord::row)
+  std::vector<std::string> rows;             // report order (RunRecord::row)
   std::vector<std::string> varying_options;  // the options its runs differ in (empty: none)
   std::vector<RunRecord> runs;
 };

@@ -41,8 +41,7 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
                           const std::string& held_out) {
   std::ostringstream s;
   // Colours as gem plot's, cycling; the dash pattern tells the family apart.
-  s << gem::support::png_preamble(1600, 650, png)
-    << "set multiplot layout 1,2 title " << gp_string(title) << "\n"
+  s << gem::support::png_preamble(1600, 650, png) << "set multiplot layout 1,2 title " << gp_string(title) << "\n"
     << "set grid\nset xlabel 'epoch'\nset key outside right top\n";
   int64_t last_epoch = 1;
   for (const Curve& c : curves)

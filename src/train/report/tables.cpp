@@ -35,8 +35,7 @@ std::string seed_list(const std::vector<int64_t>& seeds, const char* separator) 
 std::string seeds_cell(const ActivationRow& r) {
   std::vector<int64_t> finished;
   for (int64_t s : r.seeds)
-    if (std::find(r.diverged_seeds.begin(), r.diverged_seeds.end(), s) == r.diverged_seeds.end())
-      finished.push_back(s);
+    if (std::find(r.diverged_seeds.begin(), r.diverged_seeds.end(), s) == r.diverged_seeds.end()) finished.push_back(s);
   std::string text = seed_list(finished, ",");
   if (!r.diverged_seeds.empty())
     text += (text.empty() ? "" : " ") + std::string("(") + seed_list(r.diverged_seeds, ",") + " diverged)";
@@ -66,8 +65,8 @@ void write_image_table(const RecipeTable& t, std::ostream& out) {
     out << "| " << cell(r.label()) << " | " << seeds_cell(r) << " | " << format_mean_std(r.test_accuracy, 100, 2)
         << " | " << format_mean_std(r.best_test_accuracy, 100, 2) << " | " << format_mean_std(r.test_loss, 1, 4)
         << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | " << format_mean_std(r.dead_fraction, 100, 2)
-        << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0)
-        << " | " << (r.throughput_vs_baseline > 0 ? fixed(r.throughput_vs_baseline, 3) : "–") << " |\n";
+        << " | " << format_mean_std(r.seconds, 1, 1) << " | " << format_mean_std(r.samples_per_second, 1, 0) << " | "
+        << (r.throughput_vs_baseline > 0 ? fixed(r.throughput_vs_baseline, 3) : "–") << " |\n";
   }
 }
 
@@ -80,8 +79,8 @@ void write_language_table(const RecipeTable& t, std::ostream& out) {
       << " val token acc % | dead units % | time s | train tokens/s | vs " << baseline_name(t) << " |\n|---|---|---|---|"
       << (decoder ? "---|---|" : "") << "---|---|---|---|---|\n";
   for (const ActivationRow& r : t.rows) {
-    out << "| " << cell(r.label()) << " | " << seeds_cell(r) << " | " << format_mean_std(r.test_loss, 1, 4)
-        << " | " << format_mean_std(r.best_test_loss, 1, 4) << " | ";
+    out << "| " << cell(r.label()) << " | " << seeds_cell(r) << " | " << format_mean_std(r.test_loss, 1, 4) << " | "
+        << format_mean_std(r.best_test_loss, 1, 4) << " | ";
     if (decoder)
       out << format_mean_std(r.val_perplexity, 1, 2) << " | " << format_mean_std(r.unigram_perplexity, 1, 1) << " | ";
     out << format_mean_std(r.test_accuracy, 100, 2) << " | " << format_mean_std(r.dead_fraction, 100, 2) << " | "
@@ -101,7 +100,8 @@ std::string format_mean_std(const MeanStd& m, double scale, int digits) {
 void write_markdown_table(const RecipeTable& t, const std::string& image, std::ostream& out) {
   out << "## " << t.recipe << "\n\n";
   if (!t.description.empty()) out << t.description << "\n\n";
-  if (!t.setup.empty()) out << "Setup" << (t.varying_options.empty() ? "" : " (of the first run)") << ": " << t.setup << ".\n\n";
+  if (!t.setup.empty())
+    out << "Setup" << (t.varying_options.empty() ? "" : " (of the first run)") << ": " << t.setup << ".\n\n";
   if (!t.varying_options.empty()) {
     std::string names;
     for (const auto& o : t.varying_options) names += (names.empty() ? "" : ", ") + o;

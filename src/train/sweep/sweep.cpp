@@ -78,8 +78,9 @@ SweepPlan plan_sweep(const SweepOptions& options) {
                        " run folders hold runs made with other options, which this sweep would mix with its own:";
     for (std::size_t i = 0; i < changed.size() && i < 8; ++i) text += "\n  " + changed[i];
     if (changed.size() > 8) text += "\n  ... and " + std::to_string(changed.size() - 8) + " more";
-    throw std::invalid_argument(text + "\n  to fix: give the options they were made with, choose another --out, or "
-                                       "pass --restart-changed to train those runs afresh");
+    throw std::invalid_argument(text +
+                                "\n  to fix: give the options they were made with, choose another --out, or "
+                                "pass --restart-changed to train those runs afresh");
   }
   return plan;
 }
@@ -88,8 +89,7 @@ bool run_finished(const RunRequest& request) {
   if (request.restart) return false;
   try {
     const RunFolder folder = inspect_run_folder(request.out);
-    return folder.finished &&
-           run_differences(folder, request.recipe, to_json(request.options)).empty();
+    return folder.finished && run_differences(folder, request.recipe, to_json(request.options)).empty();
   } catch (const std::exception&) {
     return false;  // unreadable: the run itself reports why
   }
@@ -275,8 +275,8 @@ SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& ru
   result.interrupted = support::StopOnSignals::received();
 
   log << "sweep " << plan.recipe.name << ": " << result.ran << " ran, " << result.skipped << " skipped, "
-      << result.diverged.size() << " diverged, " << result.failures.size() << " failed; runs in "
-      << plan.root.string() << "\n";
+      << result.diverged.size() << " diverged, " << result.failures.size() << " failed; runs in " << plan.root.string()
+      << "\n";
   for (const std::string& d : result.diverged) log << "  diverged: " << d << "\n";
   for (const std::string& f : result.failures) log << "  failed: " << f << "\n";
   if (result.interrupted != 0)

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gem/params.h"
 #include "src/train/data/rng.h"
 
 namespace gem::train {
@@ -77,7 +78,7 @@ TokenBatch masked_batch(const torch::Tensor& tokens, const std::vector<int64_t>&
                         uint64_t seed, const MaskingOptions& m) {
   if (context < 1) throw std::invalid_argument("masked_batch: context must be >= 1, got " + std::to_string(context));
   if (!(m.mask_prob > 0 && m.mask_prob <= 1))
-    throw std::invalid_argument("masked_batch: mask_prob must be in (0, 1], got " + std::to_string(m.mask_prob));
+    throw std::invalid_argument("masked_batch: mask_prob must be in (0, 1], got " + format_double(m.mask_prob));
   if (m.vocab_size < 1) throw std::invalid_argument("masked_batch: vocab_size must be >= 1");
   if (m.mask_id < 0 || m.mask_id >= m.vocab_size)
     throw std::invalid_argument("masked_batch: mask_id " + std::to_string(m.mask_id) + " is outside [0, " +

@@ -33,8 +33,8 @@ constexpr std::size_t kVerifyChunk = std::size_t(1) << 20;
 
 std::string header_text(uint64_t payload_bytes, uint32_t crc) {
   char buf[kHeaderBytes + 1];
-  std::snprintf(buf, sizeof buf, "%s%d bytes=%020" PRIu64 " crc32=%08" PRIx32, kHeaderTag, kFileFormat,
-                payload_bytes, crc);
+  std::snprintf(buf, sizeof buf, "%s%d bytes=%020" PRIu64 " crc32=%08" PRIx32, kHeaderTag, kFileFormat, payload_bytes,
+                crc);
   std::string header(buf);
   header.resize(kHeaderBytes - 1, ' ');
   return header + "\n";
@@ -69,7 +69,8 @@ class VerifiedFile {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error("cannot open it: " + support::error_text(errno));
     char header[kHeaderBytes + 1] = {};
-    if (read_at(0, header, kHeaderBytes) != kHeaderBytes || std::strncmp(header, kHeaderTag, sizeof kHeaderTag - 1) != 0)
+    if (read_at(0, header, kHeaderBytes) != kHeaderBytes ||
+        std::strncmp(header, kHeaderTag, sizeof kHeaderTag - 1) != 0)
       throw std::runtime_error(std::strncmp(header, "PK", 2) == 0
                                    ? "it has no checksum (written by an older gem-train), so it cannot be verified"
                                    : "it is not a gem-train checkpoint (no gem-checkpoint header)");
@@ -109,9 +110,8 @@ class VerifiedFile {
   VerifiedFile& operator=(const VerifiedFile&) = delete;
 
   void load_into(torch::serialize::InputArchive& archive, const torch::Device& device) {
-    archive.load_from(
-        [this](uint64_t pos, void* buf, size_t n) { return read_at(kHeaderBytes + pos, buf, n); },
-        [this] { return static_cast<size_t>(payload_bytes_); }, device);
+    archive.load_from([this](uint64_t pos, void* buf, size_t n) { return read_at(kHeaderBytes + pos, buf, n); },
+                      [this] { return static_cast<size_t>(payload_bytes_); }, device);
   }
 
  private:

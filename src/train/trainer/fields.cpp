@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "gem/quoted.h"
+
 namespace gem::train {
 namespace {
 
@@ -22,21 +24,21 @@ int64_t parse_int(const std::string& text) {
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno == ERANGE)
-    throw std::invalid_argument("expected an integer, got '" + text + "'");
+    throw std::invalid_argument("expected an integer, got " + quoted_excerpt(text));
   return v;
 }
 
 double parse_real(const std::string& text) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0') throw std::invalid_argument("expected a number, got '" + text + "'");
+  if (text.empty() || *end != '\0') throw std::invalid_argument("expected a number, got " + quoted_excerpt(text));
   return v;
 }
 
 bool parse_bool(const std::string& text) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off") return false;
-  throw std::invalid_argument("expected true or false, got '" + text + "'");
+  throw std::invalid_argument("expected true or false, got " + quoted_excerpt(text));
 }
 
 // Per type: the JSON check, the text parser and the name used in messages.
@@ -193,7 +195,7 @@ TrainOptions apply_fields(TrainOptions base, const nlohmann::json& values, const
     if (it == fields.end()) {
       std::string known;
       for (const Field& f : fields) known += (known.empty() ? "" : ", ") + f.key;
-      throw std::invalid_argument(where + ": unknown field '" + key + "'; known: " + known);
+      throw std::invalid_argument(where + ": unknown field " + quoted_excerpt(key) + "; known: " + known);
     }
     try {
       it->read(base, value);

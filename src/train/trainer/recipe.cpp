@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "gem/quoted.h"
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/fields.h"
@@ -56,9 +57,9 @@ Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path&
     if (looks_like_path(name_or_path)) throw std::runtime_error("cannot open recipe file " + r.file.string());
     std::string known;
     for (const auto& n : recipe_names(recipes_dir)) known += (known.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("no recipe '" + name_or_path + "' in " + recipes_dir.string() +
-                                (known.empty() ? std::string(" (no recipes there; pass --recipes-dir)")
-                                               : "; known: " + known));
+    throw std::invalid_argument(
+        "no recipe " + quoted_excerpt(name_or_path) + " in " + recipes_dir.string() +
+        (known.empty() ? std::string(" (no recipes there; pass --recipes-dir)") : "; known: " + known));
   }
   const std::string where = "recipe " + r.file.string();
   json doc;
@@ -84,7 +85,7 @@ Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path&
         try {
           FeedForwardSpec::parse(a.get<std::string>());
         } catch (const std::invalid_argument& e) {
-          throw std::invalid_argument(where + ": activation '" + a.get<std::string>() + "': " + e.what());
+          throw std::invalid_argument(where + ": activation " + quoted_excerpt(a.get<std::string>()) + ": " + e.what());
         }
         r.activations.push_back(a.get<std::string>());
       }
@@ -96,7 +97,8 @@ Recipe load_recipe(const std::string& name_or_path, const std::filesystem::path&
         r.seeds.push_back(s.get<int64_t>());
       }
     } else {
-      throw std::invalid_argument(where + ": unknown key '" + key + "' (description, train, activations, seeds)");
+      throw std::invalid_argument(where + ": unknown key " + quoted_excerpt(key) +
+                                  " (description, train, activations, seeds)");
     }
   }
   if (r.train.contains("data_dir")) {

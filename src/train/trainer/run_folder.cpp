@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
 #include "src/train/trainer/json_files.h"
 
@@ -11,6 +12,16 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxShownDifferences = 12;
+
+// Values compared as they mean: an activation in canonical form ("eps=1e-2" is "eps=0.01").
+json comparable(const std::string& key, const json& value) {
+  if (key != "activation" || !value.is_string()) return value;
+  try {
+    return canonical_feed_forward(value.get<std::string>());
+  } catch (const std::invalid_argument&) {
+    return value;
+  }
+}
 
 // The recipe and options a file records (options.json and summary.json use the same keys).
 void read_identity(const json& file, std::string& recipe, json& options) {
@@ -66,7 +77,7 @@ std::vector<std::string> run_differences(const RunFolder& recorded, const std::s
   for (const auto& [key, value] : options.items()) {
     if (may_change_between_sessions(key)) continue;
     const bool known = recorded.options.contains(key);
-    if (known && recorded.options[key] == value) continue;
+    if (known && comparable(key, recorded.options[key]) == comparable(key, value)) continue;
     lines.push_back(key + ": recorded " + (known ? recorded.options[key].dump() : std::string("missing")) + ", now " +
                     value.dump());
   }

