@@ -11,12 +11,12 @@ namespace gem {
 
 constexpr std::size_t kMaxShownChars = 60;
 
-/// `text` with control characters written as \n, \t, \r or \xNN; text longer than
-/// kMaxShownChars bytes is cut there and followed by "... (N bytes)".
+/// `text` with control characters written as \n, \t, \r or \xNN, cut once that has
+/// kMaxShownChars characters and then followed by "... (N bytes)".
 inline std::string excerpt(std::string_view text) {
   std::string out;
-  const std::size_t shown = text.size() > kMaxShownChars ? kMaxShownChars : text.size();
-  for (std::size_t i = 0; i < shown; ++i) {
+  std::size_t i = 0;
+  for (; i < text.size() && out.size() < kMaxShownChars; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n')
       out += "\\n";
@@ -32,7 +32,7 @@ inline std::string excerpt(std::string_view text) {
       out += static_cast<char>(c);
     }
   }
-  if (shown < text.size()) out += "... (" + std::to_string(text.size()) + " bytes)";
+  if (i < text.size()) out += "... (" + std::to_string(text.size()) + " bytes)";
   return out;
 }
 

@@ -1,6 +1,7 @@
 """gem.functional and the torch.ops.gem operators from Python: golden values, dtypes, strides,
 errors, and gradcheck / gradgradcheck in float64 (fixed and learnable eps)."""
 import math
+import warnings
 from collections import defaultdict
 
 import pytest
@@ -130,6 +131,34 @@ def test_clear_errors():
         G.activation(x, "swish")
     with pytest.raises(ValueError, match="eps must hold exactly one element"):
         G.egem(x, 1, torch.tensor([0.1, 0.2]))
+
+
+@pytest.mark.parametrize("N, shown", [(2.5, "2.5"), ("two", "two"), (0.5, "0.5")])
+def test_a_non_integer_order_gets_the_core_message(N, shown):
+    # Was: "expected at most 2 argument(s) ... forward.spec", the message of another overload.
+    x = torch.zeros(3)
+    for call in (lambda: G.egem(x, N, 1e-4), lambda: G.segem(x, N), lambda: G.gem(x, N),
+                 lambda: gem.nn.EGEM(N=N), lambda: gem.nn.GEM(N=N)):
+        with pytest.raises(ValueError, match=r"GEM order N must be an integer in \[1, 8\], got " + shown):
+            call()
+    assert torch.equal(G.egem(x, 2.0, 1e-4), G.egem(x, 2, 1e-4))  # an integral float is that integer
+
+
+def test_out_of_another_shape_is_resized_with_torchs_warning(capfd):
+    # torch's own resize_output warns; through torch.ops it is a Python warning where the torch
+    # in use converts C++ warnings for custom ops (2.x), else a line on stderr (1.13).
+    x = torch.linspace(-2, 2, 6)
+    out = torch.empty(4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.ops.gem.forward_out(x, "egem", 1, 1e-4, out=out)
+    said = " ".join(str(w.message) for w in caught) + capfd.readouterr().err
+    assert "An output with one or more elements was resized" in said
+    assert out.shape == x.shape and torch.equal(out, G.egem(x, 1, 1e-4))
+    with warnings.catch_warnings(record=True) as caught:  # an empty out= is resized silently, as torch does
+        warnings.simplefilter("always")
+        torch.ops.gem.forward_out(x, "egem", 1, 1e-4, out=torch.empty(0))
+    assert not caught and "resized" not in capfd.readouterr().err
 
 
 def probe_points(N, eps):

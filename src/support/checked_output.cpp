@@ -15,16 +15,21 @@ std::string cause_of(int error) { return error != 0 ? error_text(error) : std::s
 }  // namespace
 
 void check_written(std::ostream& out, const std::string& what) {
+  // Called right after the writes it checks, errno still holds a failed write's cause.
+  if (!out.good()) throw std::runtime_error("cannot write " + what + ": " + cause_of(errno));
   errno = 0;
-  if (out.good()) out.flush();
+  out.flush();
   if (!out.good()) throw std::runtime_error("cannot write " + what + ": " + cause_of(errno));
 }
 
 int finish_standard_output(const std::string& tool, int status) {
+  const int earlier = errno;
+  const bool failed_before = !std::cout.good();
   errno = 0;
-  if (std::cout.good()) std::cout.flush();
+  if (!failed_before) std::cout.flush();
   if (std::cout.good()) return status;
-  std::cerr << tool << ": cannot write the standard output: " << cause_of(errno) << "\n";
+  if (status != 0) return status;  // the failure was reported already
+  std::cerr << tool << ": cannot write the standard output: " << cause_of(failed_before ? earlier : errno) << "\n";
   return 1;
 }
 

@@ -82,6 +82,12 @@ TEST(Recipes, BadRecipesSayWhatIsWrong) {
   write("key", R"({"activation": ["relu"]})");
   EXPECT_THAT(error_of([&] { load_recipe("key", dir); }), HasSubstr("unknown key 'activation'"));
   EXPECT_THAT(error_of([&] { load_recipe("absent", dir); }), HasSubstr("no recipe 'absent'"));
+  // Was: the second "lr" silently won.
+  write("twice", R"({"train": {"lr": 0.1, "epochs": 2, "lr": 0.5}})");
+  EXPECT_THAT(error_of([&] { load_recipe("twice", dir); }), HasSubstr("the key 'lr' appears twice in one object"));
+  write("bad name!", R"({})");
+  EXPECT_THAT(error_of([&] { load_recipe((dir / "bad name!.json").string(), dir); }),
+              HasSubstr("recipe name 'bad name!' must be 1 to 100 letters, digits and . _ + -"));
   write("range", R"({"train": {"momentum": 1.5}})");
   const Recipe r = load_recipe("range", dir);
   EXPECT_THAT(error_of([&] { resolve_options(r, json::object()); }), HasSubstr("momentum: must be in [0, 1)"));

@@ -121,12 +121,11 @@ void find_variants(RecipeRuns& recipe) {
   for (const RunRecord& r : recipe.runs)
     if (r.summary.contains("options"))
       for (const auto& [key, value] : r.summary["options"].items()) keys.insert(key);
-  const json missing = "(not recorded)";
   for (const std::string& key : keys) {
     if (ignored_for_rows(key)) continue;
-    const auto value_of = [&](const RunRecord& r) -> const json& {
-      const json& o = r.summary.contains("options") ? r.summary["options"] : json::object();
-      return o.contains(key) ? o[key] : missing;
+    const auto value_of = [&](const RunRecord& r) -> json {
+      if (!r.summary.contains("options") || !r.summary["options"].contains(key)) return "(not recorded)";
+      return r.summary["options"][key];
     };
     const bool varies = std::any_of(recipe.runs.begin(), recipe.runs.end(),
                                     [&](const RunRecord& r) { return value_of(r) != value_of(recipe.runs.front()); });
