@@ -31,15 +31,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace proc = gem::testing;
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using testing::error_of;
 
 // A tiny recipe over two activations and one seed, `epochs` long.
 std::filesystem::path tiny_recipe(const std::filesystem::path& dir, int64_t epochs) {
@@ -83,6 +75,22 @@ TEST(SweepHardening, ChangedOptionsAreRefusedBeforeAnythingTrains) {
   EXPECT_EQ(read_json_file(run_dir(dir / "runs", "tiny", "relu", 1) / "summary.json")["options"]["lr"], 0.2);
   // The same options again: skipped, nothing restarted.
   EXPECT_EQ(run_sweep(plan_sweep(changed), log, in_process_runner()).skipped, 2);
+}
+
+TEST(SweepHardening, DivergedRunsAreCountedAsSuchAndNotRetried) {
+  const auto dir = testing::fresh_dir("sweep_diverged");
+  SweepOptions o = sweep_of(tiny_recipe(dir, 2), dir / "runs");
+  o.overrides = {{"lr", 1e6}};
+  std::ostringstream log;
+  const SweepResult first = run_sweep(plan_sweep(o), log, in_process_runner());
+  EXPECT_EQ(first.ran, 0);
+  ASSERT_EQ(first.diverged.size(), 2u) << log.str();
+  EXPECT_THAT(first.diverged[0], HasSubstr("relu seed 1: training diverged: the "));
+  EXPECT_TRUE(first.failures.empty());
+  const SweepResult second = run_sweep(plan_sweep(o), log, in_process_runner());
+  EXPECT_EQ(second.skipped, 2);
+  EXPECT_EQ(second.diverged.size(), 2u);  // still reported: the sweep's outcome has not changed
+  EXPECT_THAT(log.str(), HasSubstr("finished before (diverged), skipped"));
 }
 
 TEST(SweepHardening, OneSweepPerFolder) {

@@ -11,6 +11,7 @@
 #include "src/train/trainer/metrics.h"
 #include "src/train/trainer/run_training.h"
 #include "train/data_files.h"
+#include "train/tiny_run.h"
 
 namespace gem::train {
 namespace {
@@ -18,27 +19,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-// A few seconds at most: 8x8 images, 120 training images, a tiny CNN, 3 epochs, one thread.
-TrainOptions tiny_options(const std::filesystem::path& data) {
-  TrainOptions o;
-  o.dataset = "mnist";
-  o.data_dir = data.string();
-  o.model = "cnn";
-  o.width = 4;
-  o.hidden = {16};
-  o.activation = "egem:N=1,eps=1e-2";
-  o.epochs = 3;
-  o.batch_size = 16;
-  o.eval_batch_size = 16;
-  o.lr = 0.05;
-  o.warmup_epochs = 0.5;
-  o.schedule = "cosine";
-  o.augment_pad = 1;  // exercises the augmentation stream too
-  o.augment_flip = true;
-  o.threads = 1;
-  o.log_every = 0;
-  return o;
-}
+using testing::tiny_options;
 
 std::vector<json> reproducible_metrics(const std::filesystem::path& run) {
   std::vector<json> out;
