@@ -191,8 +191,11 @@ TEST_F(Hardening, AFullDiskKeepsThePreviousCheckpoint) {
   EXPECT_EQ(read_checkpoint_state(checkpoint).epochs_done, 1);
   for (const auto& e : std::filesystem::directory_iterator(dir_ / "run"))
     EXPECT_THAT(e.path().filename().string(), Not(HasSubstr(".tmp"))) << "temporary file left behind";
-  // With space again, the run resumes from epoch 1 and ends as an uninterrupted one does.
+  // With space again, the run resumes from epoch 1 and ends as an uninterrupted one does; the
+  // temporary file a kill -9 during a save would leave is cleared.
+  std::ofstream(dir_ / "run" / ".checkpoint.pt-Ab12Cd.tmp") << std::string(1000, 'x');
   ASSERT_EQ(proc::run_program(with(command, {"--resume"})).status, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "run" / ".checkpoint.pt-Ab12Cd.tmp"));
   ASSERT_EQ(proc::run_program({gem_train(), "--recipe", recipe.string(), "--out", (dir_ / "whole").string()}).status,
             0);
   std::vector<json> a, b;

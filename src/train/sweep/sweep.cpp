@@ -164,7 +164,7 @@ Runner process_runner(const std::filesystem::path& gem_train, const std::filesys
       throw Interrupted("gem-train ended by signal " + std::to_string(status - 128));
     try {
       const RunFolder folder = inspect_run_folder(request.out);
-      if (folder.diverged) throw TrainingDiverged(folder.summary.value("diverged_reason", std::string("diverged")));
+      if (folder.diverged) throw TrainingDiverged(diverged_reason(folder));
     } catch (const TrainingDiverged&) {
       throw;
     } catch (const std::exception&) {
@@ -213,7 +213,7 @@ SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& ru
         ++done;
         const RunFolder folder = inspect_run_folder(run.dir);
         if (folder.diverged) {
-          result.diverged.push_back(name + ": " + folder.summary.value("diverged_reason", std::string("diverged")));
+          result.diverged.push_back(name + ": " + diverged_reason(folder));
           log << label << ": finished before (diverged), skipped\n";
         } else {
           log << label << ": finished before, skipped\n";

@@ -31,6 +31,13 @@ void read_identity(const json& file, std::string& recipe, json& options) {
 
 }  // namespace
 
+std::string diverged_reason(const RunFolder& folder) {
+  const json& reason = folder.summary.is_object() && folder.summary.contains("diverged_reason")
+                           ? folder.summary["diverged_reason"]
+                           : json();
+  return reason.is_string() ? reason.get<std::string>() : "diverged";
+}
+
 bool may_change_between_sessions(const std::string& key) {
   return key == "threads" || key == "device" || key == "log_every";
 }
@@ -97,13 +104,16 @@ std::string differences_message(const std::filesystem::path& dir, const std::vec
          " to discard it and train afresh";
 }
 
-void clear_run_folder(const std::filesystem::path& dir) {
+namespace {
+
+// Removes kRunFiles (when `run_files`) and their AtomicFile temporaries ".<name>-XXXXXX.tmp".
+void remove_run_files(const std::filesystem::path& dir, bool run_files) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     for (const char* file : kRunFiles) {
-      const std::string temp_prefix = "." + std::string(file) + "-";  // AtomicFile's temporaries
-      if (name == file || name.rfind(temp_prefix, 0) == 0) {
+      const std::string temp_prefix = "." + std::string(file) + "-";
+      if ((run_files && name == file) || name.rfind(temp_prefix, 0) == 0) {
         std::error_code removed;
         std::filesystem::remove(entry.path(), removed);
         if (removed) throw std::runtime_error("cannot remove " + entry.path().string() + ": " + removed.message());
@@ -111,5 +121,11 @@ void clear_run_folder(const std::filesystem::path& dir) {
     }
   }
 }
+
+}  // namespace
+
+void clear_run_folder(const std::filesystem::path& dir) { remove_run_files(dir, true); }
+
+void remove_stale_temporaries(const std::filesystem::path& dir) { remove_run_files(dir, false); }
 
 }  // namespace gem::train

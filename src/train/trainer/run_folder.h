@@ -24,6 +24,10 @@ struct RunFolder {
   nlohmann::json summary;  // summary.json (null when unfinished)
 };
 
+/// Why a diverged run stopped, as its summary says ("the training loss is nan at epoch 3,
+/// step 7"), or "diverged" when the summary does not say.
+std::string diverged_reason(const RunFolder& folder);
+
 /// What `dir` holds. Throws std::runtime_error naming the file when one is unreadable, or when
 /// options.json and summary.json record different runs (two writers mixed the folder).
 RunFolder inspect_run_folder(const std::filesystem::path& dir);
@@ -45,5 +49,9 @@ std::string differences_message(const std::filesystem::path& dir, const std::vec
 /// Removes the run's files (kRunFiles and their temporary files); train.log and other files
 /// stay.
 void clear_run_folder(const std::filesystem::path& dir);
+
+/// Removes the temporary files of kRunFiles that a killed process left behind (a checkpoint's
+/// can be as large as the checkpoint). Only the holder of the folder's lock may call it.
+void remove_stale_temporaries(const std::filesystem::path& dir);
 
 }  // namespace gem::train

@@ -119,6 +119,7 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
 
   // One writer per run folder while this run lasts; then the folder must hold this run or none.
   const support::FolderLock lock(request.out, "gem-train " + tag.substr(1, tag.size() - 3));
+  remove_stale_temporaries(request.out);
   RunFolder folder = inspect_run_folder(request.out);
   if (request.restart && folder.has_run) {
     clear_run_folder(request.out);
@@ -130,12 +131,11 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     if (!differences.empty()) throw std::invalid_argument(differences_message(request.out, differences, "--restart"));
     if (!request.resume)
       throw std::invalid_argument(request.out.string() + " already holds this run (" +
-                                  (folder.finished ? "finished: summary.json" : "unfinished: checkpoint.pt") +
+                                  (folder.finished ? "finished: summary.json" : "unfinished") +
                                   "); pass --resume to " + (folder.finished ? "keep its result" : "continue it") +
                                   ", --restart to discard it and train afresh, or choose another --out");
     if (folder.diverged)
-      throw TrainingDiverged(request.out.string() + " holds this run, which diverged (" +
-                             folder.summary.value("diverged_reason", std::string("see summary.json")) +
+      throw TrainingDiverged(request.out.string() + " holds this run, which diverged (" + diverged_reason(folder) +
                              "): there is nothing to resume" + kDivergedAdvice);
     if (folder.finished) {
       log << tag << "already finished: " << summary_path.string() << "\n";
