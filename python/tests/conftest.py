@@ -1,4 +1,7 @@
-"""Makes python/gem importable without installing it, and reads the golden values."""
+"""The tests run against the gem package that Python imports: the installed one (pip install,
+what CI tests, from a folder outside the checkout), or with GEM_TEST_SOURCE_TREE=1 the source
+tree's python/gem with the CMake build's library (a quick loop while developing). Also reads the
+golden values."""
 import os
 import sys
 from pathlib import Path
@@ -6,7 +9,8 @@ from pathlib import Path
 import pytest
 
 PYTHON_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PYTHON_DIR))
+if os.environ.get("GEM_TEST_SOURCE_TREE") == "1":
+    sys.path.insert(0, str(PYTHON_DIR))
 
 
 def golden_csv_path() -> Path:

@@ -25,4 +25,7 @@ TORCH_LIBRARY(gem, m) {
   m.def("forward.spec(Tensor x, str spec) -> Tensor");
   m.def("backward.spec(Tensor grad_out, Tensor x, str spec) -> Tensor");
   m.def("activation(Tensor x, str spec) -> Tensor");
+
+  // build_info() -> str, what this library is, takes no tensor: defined with its one kernel in
+  // build_info.cpp.
 }
