@@ -43,7 +43,7 @@ using Buffer = std::unique_ptr<unsigned char, FreeDeleter>;
 Buffer touched_buffer(std::size_t bytes) {
   const std::size_t rounded = (bytes + 63) / 64 * 64;
   auto* p = static_cast<unsigned char*>(std::aligned_alloc(64, rounded == 0 ? 64 : rounded));
-  if (!p) throw std::runtime_error("gem bench: cannot allocate " + std::to_string(bytes) + " bytes");
+  if (!p) throw std::runtime_error("cannot allocate " + std::to_string(bytes) + " bytes");
   std::memset(p, 0, rounded);
   return Buffer(p);
 }
@@ -52,14 +52,14 @@ std::size_t dtype_size(const std::string& dtype) {
   if (dtype == "float64") return 8;
   if (dtype == "float32") return 4;
   if (dtype == "float16" || dtype == "bfloat16") return 2;
-  throw std::invalid_argument("gem bench: unknown dtype '" + dtype + "' (use float64, float32, float16, bfloat16)");
+  throw std::invalid_argument("unknown dtype '" + dtype + "' (use float64, float32, float16, bfloat16)");
 }
 
 Variant parse_variant(const std::string& name) {
   if (name == "gem") return Variant::gem;
   if (name == "egem") return Variant::egem;
   if (name == "segem") return Variant::segem;
-  throw std::invalid_argument("gem bench: unknown variant '" + name + "' (use gem, egem, segem)");
+  throw std::invalid_argument("unknown variant '" + name + "' (use gem, egem, segem)");
 }
 
 double seconds_of(const std::function<void()>& run) {
@@ -205,17 +205,17 @@ class Runner {
 constexpr std::uint64_t kBufferBytesPerElement = 5 * 8;
 
 void validate_options(const KernelBenchOptions& opt) {
-  if (opt.n == 0) throw std::invalid_argument("gem bench: n must be > 0");
+  if (opt.n == 0) throw std::invalid_argument("--n must be > 0");
   const std::uint64_t available = support::available_memory_bytes();
   const auto needed = support::checked_product({opt.n, kBufferBytesPerElement});
   if (!needed || *needed > available)
     throw std::invalid_argument(
-        "gem bench: n = " + std::to_string(opt.n) + " needs " +
+        "--n " + std::to_string(opt.n) + " needs " +
         (needed ? support::format_bytes(static_cast<double>(*needed)) : std::string("more than 2^64 bytes")) +
         " of buffers (40 bytes per element), more than the " + support::format_bytes(static_cast<double>(available)) +
         " of memory available; use a smaller --n");
   if (opt.warmup < 0 || opt.repeats < 1)
-    throw std::invalid_argument("gem bench: need warmup >= 0 and repeats >= 1, got warmup=" +
+    throw std::invalid_argument("need warmup >= 0 and repeats >= 1, got warmup=" +
                                 std::to_string(opt.warmup) + " repeats=" + std::to_string(opt.repeats));
   for (const auto& d : opt.dtypes) dtype_size(d);
   for (const auto& v : opt.variants) {
@@ -223,7 +223,7 @@ void validate_options(const KernelBenchOptions& opt) {
     if (var != Variant::gem) validate_eps(var, opt.eps);
   }
   for (int N : opt.orders) validate_order(N);
-  for (int t : opt.threads) cpu::validate_threads(t, "gem bench");
+  for (int t : opt.threads) cpu::validate_threads(t, "--threads");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "src/support/checked_output.h"
 
 int main(int argc, char** argv) {
+  gem::support::check_standard_output();
   gem::bench::KernelBenchOptions opt;
   CLI::App app{"Throughput of the GEM CPU kernels beside a memcpy of the same bytes"};
   app.add_option("--n", opt.n, "elements per call")->capture_default_str();
@@ -19,7 +20,11 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", opt.warmup, "untimed runs first")->capture_default_str();
   app.add_option("--repeats", opt.repeats, "timed runs (the median is reported)")->capture_default_str();
   app.add_flag("--json", opt.json, "one JSON object per line instead of a table");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return gem::support::finish_standard_output("gem-kernel-bench", app.exit(e) == 0 ? 0 : 2);
+  }
   try {
     gem::bench::run_kernel_bench(opt, std::cout, std::cerr);
   } catch (const std::exception& e) {

@@ -45,6 +45,7 @@ int list_recipes(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  gem::support::check_standard_output();
   CLI::App app{"gem-sweep: train a recipe over activations x seeds (resumable) and report the results"};
   app.require_subcommand(1);
   std::string recipes_dir = gem::train::default_recipes_dir().string();
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitUsage;
+    return gem::support::finish_standard_output("gem-sweep", app.exit(e) == 0 ? 0 : kExitUsage);  // --help too
   }
 
   const std::string command = app.get_subcommands().front()->get_name();

@@ -35,6 +35,7 @@ models gpt-local, bert-local, gpt2-124m, bert-small. Docs: docs/training.md.)";
 }  // namespace
 
 int main(int argc, char** argv) {
+  gem::support::check_standard_output();
   CLI::App app{"gem-train: train one model with one activation (from a recipe, any field overridable)"};
   std::string recipe_name;
   std::string recipes_dir = gem::train::default_recipes_dir().string();
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitUsage;
+    return gem::support::finish_standard_output("gem-train", app.exit(e) == 0 ? 0 : kExitUsage);  // --help too
   }
 
   // Progress a line at a time (a killed run's train.log keeps every line), and output that could

@@ -58,7 +58,14 @@ Params parse_params(const std::string& variant_text, const std::string& n_text, 
     throw std::invalid_argument(std::string(variant_title(v)) + " eps must be finite and > 0, got " + shown(eps_text));
   }
   Params p{v, static_cast<int>(n), eps};
-  validate(p);
+  try {
+    validate(p);
+  } catch (const std::invalid_argument& e) {
+    // 1e-400 reads as 0: say what was written, not what strtod made of it.
+    if (v == Variant::gem) throw;
+    throw std::invalid_argument(std::string(variant_title(v)) + " eps must be finite and > 0, got " +
+                                detail::shown_value(eps_text));
+  }
   return p;
 }
 

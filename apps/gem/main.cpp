@@ -2,7 +2,9 @@
 // parse (CLI11) -> validate into an Options struct -> run (the gem_app library).
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -12,6 +14,7 @@
 #include "src/cpu/kernels.h"
 #include "dtype_names.h"
 #include "eval_command.h"
+#include "gem/quoted.h"
 #include "gem/spec.h"
 #include "plot_command.h"
 #include "src/support/checked_output.h"
@@ -65,6 +68,8 @@ std::string version_text() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);  // before check_standard_output: it replaces the buffers
+  gem::support::check_standard_output();
   CLI::App app{"gem: evaluate, plot and benchmark the GEM family of activation functions"};
   app.set_version_flag("--version", version_text);
   app.require_subcommand(1);
@@ -125,7 +130,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kExitUsage;
+    return gem::support::finish_standard_output("gem", app.exit(e) == 0 ? 0 : kExitUsage);  // --help too
   }
 
   const std::string command = app.get_subcommands().front()->get_name();
@@ -134,7 +139,6 @@ int main(int argc, char** argv) {
   return gem::support::finish_standard_output("gem " + command, [&] {
     try {
       if (*eval) {
-        std::ios::sync_with_stdio(false);
         gem::app::EvalOptions opt;
         opt.dtype = gem::app::parse_dtype(eval_dtype);
         opt.threads = eval_threads;
@@ -152,8 +156,19 @@ int main(int argc, char** argv) {
         return 0;
       }
       if (*bench) {
+        // The texts as given: CLI11 reads 1e-400 as 0 and 2^64 as 2^64 - 1.
+        const std::string eps_text = bench->get_option("--eps")->count() ? bench->get_option("--eps")->as<std::string>()
+                                                                         : gem::format_double(bench_opt.eps);
         if (!std::isfinite(bench_opt.eps) || !(bench_opt.eps > 0))
-          throw std::invalid_argument("--eps must be finite and > 0, got " + gem::format_double(bench_opt.eps));
+          throw std::invalid_argument("--eps must be finite and > 0, got " + gem::excerpt(eps_text));
+        if (bench->get_option("--n")->count()) {
+          const std::string n_text = bench->get_option("--n")->as<std::string>();
+          errno = 0;
+          char* end = nullptr;
+          std::strtoull(n_text.c_str(), &end, 10);
+          if (errno == ERANGE)
+            throw std::invalid_argument("--n " + gem::excerpt(n_text) + " is larger than 2^64 - 1 elements");
+        }
         return run_bench(bench_opt);
       }
       return run_spec(spec_texts);

@@ -75,8 +75,8 @@ std::vector<ActivationSpec> default_plot_family() {
 
 void validate(const PlotOptions& opt) {
   if (opt.activations.empty()) throw std::invalid_argument("--act: give at least one activation");
-  if (!std::isfinite(opt.from) || !std::isfinite(opt.to) || !(opt.from < opt.to))
-    throw std::invalid_argument("--from and --to must be finite with from < to, got from=" +
+  if (!std::isfinite(opt.from) || !std::isfinite(opt.to) || !(opt.from < opt.to) || !std::isfinite(opt.to - opt.from))
+    throw std::invalid_argument("--from and --to must be finite with from < to (and to - from finite), got from=" +
                                 format_double(opt.from) + " to=" + format_double(opt.to));
   if (opt.points < 2 || opt.points > kMaxPlotPoints)
     throw std::invalid_argument("--points must be in [2, " + std::to_string(kMaxPlotPoints) + "], got " +
@@ -125,27 +125,35 @@ std::filesystem::path csv_path_for(const std::filesystem::path& png) {
   return csv.replace_extension(".csv");
 }
 
-PlotFiles run_plot(const PlotOptions& opt) {
+DrawnPlot draw_plot(const PlotOptions& opt) {
   validate(opt);
   const PlotSamples samples = sample_activations(opt);
-  const PlotFiles files{opt.out, csv_path_for(opt.out)};
   const std::filesystem::path folder = support::folder_of(opt.out);
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
   if (ec) throw std::runtime_error("cannot create the output folder " + folder.string() + ": " + ec.message());
 
-  support::AtomicFile csv(files.csv);
+  DrawnPlot drawn;
+  drawn.files = {opt.out, csv_path_for(opt.out)};
+  drawn.png = std::make_unique<support::AtomicFile>(drawn.files.png);
+  drawn.csv = std::make_unique<support::AtomicFile>(drawn.files.csv);
   std::ostringstream text;
   write_samples_csv(opt, samples, text);
-  csv.append(text.str());
+  drawn.csv->append(text.str());
   support::render_png(
       opt.gnuplot, gnuplot_data(samples),
-      [&](const std::filesystem::path& data, const std::filesystem::path& png) {
-        return gnuplot_script(opt, data, png);
+      [&](const std::filesystem::path& data, const std::filesystem::path& image) {
+        return gnuplot_script(opt, data, image);
       },
-      files.png);
-  csv.commit();
-  return files;
+      *drawn.png);
+  return drawn;
+}
+
+PlotFiles run_plot(const PlotOptions& opt) {
+  DrawnPlot drawn = draw_plot(opt);
+  drawn.png->commit();
+  drawn.csv->commit();
+  return drawn.files;
 }
 
 }  // namespace gem::app

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "gem/act/gem.h"
 #include "gem/spec.h"
+#include "src/support/atomic_file.h"
 
 namespace gem::app {
 
@@ -48,9 +50,18 @@ struct PlotFiles {
   std::filesystem::path png, csv;
 };
 
-/// Validates, samples, runs gnuplot and publishes the PNG and the CSV atomically (creating the
-/// output folder if needed). Throws std::runtime_error (gnuplot missing or failing, with its
-/// messages) or std::invalid_argument (bad options); on error no output file is touched.
+/// A plot written to temporary files, published by committing them.
+struct DrawnPlot {
+  PlotFiles files;
+  std::unique_ptr<support::AtomicFile> png, csv;
+};
+
+/// Validates, samples and runs gnuplot (creating the output folder if needed); nothing is
+/// published yet. Throws std::runtime_error (gnuplot missing or failing, with its messages, or
+/// a full disk) or std::invalid_argument (bad options).
+DrawnPlot draw_plot(const PlotOptions& opt);
+
+/// draw_plot, then the PNG and the CSV published atomically; on error no output file is touched.
 PlotFiles run_plot(const PlotOptions& opt);
 
 }  // namespace gem::app

@@ -11,12 +11,12 @@ namespace gem {
 
 constexpr std::size_t kMaxShownChars = 60;
 
-/// `text` with control characters written as \n, \t, \r or \xNN, cut once that has
-/// kMaxShownChars characters and then followed by "... (N bytes)".
-inline std::string excerpt(std::string_view text) {
+/// `text` with control characters written as \n, \t, \r or \xNN, cut once that has `max`
+/// characters and then followed by "... (N bytes)".
+inline std::string excerpt(std::string_view text, std::size_t max = kMaxShownChars) {
   std::string out;
   std::size_t i = 0;
-  for (; i < text.size() && out.size() < kMaxShownChars; ++i) {
+  for (; i < text.size() && out.size() < max; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n')
       out += "\\n";

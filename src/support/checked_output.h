@@ -1,5 +1,5 @@
-// Output that reports its failures: a full disk, a closed pipe or /dev/full makes a tool fail
-// with a message instead of exiting 0 with its results cut short.
+// Output that reports its failures: a full disk, /dev/full or a closed pipe makes a tool fail
+// with a message naming the cause instead of exiting 0 with its results cut short.
 #pragma once
 
 #include <ostream>
@@ -7,9 +7,13 @@
 
 namespace gem::support {
 
+/// Makes std::cout write through a buffer that remembers why a write failed (iostreams keep no
+/// cause, and errno is long gone by the time a tool looks). Call first thing in main.
+void check_standard_output();
+
 /// Flushes `out` and throws std::runtime_error("cannot write <what>: <cause>") when it or any
-/// earlier write to it failed. Call it right after the writes it checks: iostreams keep no
-/// cause, so it is taken from errno.
+/// earlier write to it failed. The cause is exact for std::cout after check_standard_output();
+/// for other streams it is errno, so call it right after the writes it checks.
 void check_written(std::ostream& out, const std::string& what);
 
 /// The end of a tool's main: flushes standard output; when that or an earlier write to it

@@ -32,8 +32,11 @@ FolderLock::FolderLock(const std::filesystem::path& folder, const std::string& h
   if (ec) throw std::runtime_error("cannot create the folder " + folder.string() + ": " + ec.message());
   const std::filesystem::path file = folder / kFileName;
   // Close-on-exec: a child started later must not inherit (and so keep) the lock.
-  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw std::runtime_error("cannot create the lock file " + file.string() + ": " + error_text(errno));
+  // Close-on-exec as above; no-follow, so a link planted as .lock cannot redirect the write.
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0)
+    throw std::runtime_error("cannot create the lock file " + file.string() + ": " + error_text(errno) +
+                             (errno == ELOOP ? " (it is a symbolic link: remove it)" : ""));
   int rc;
   while ((rc = ::flock(fd_, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
   }

@@ -37,6 +37,17 @@ bool has_png_signature(const std::filesystem::path& path) {
   return in.gcount() == 8 && std::equal(head, head + 8, kPngSignature);
 }
 
+// A PNG ends with its IEND chunk (length 0, type, CRC); a file cut short by a full disk does not.
+bool has_png_end(const std::filesystem::path& path) {
+  static const unsigned char kEnd[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in || in.tellg() < 20) return false;
+  in.seekg(-12, std::ios::end);
+  unsigned char tail[12] = {};
+  in.read(reinterpret_cast<char*>(tail), sizeof tail);
+  return in.gcount() == 12 && std::equal(tail, tail + 12, kEnd);
+}
+
 }  // namespace
 
 std::string gp_string(std::string_view text) {
@@ -73,16 +84,17 @@ std::string png_preamble(int width, int height, const std::filesystem::path& png
          "set linetype 7 lc rgb '#CC79A7'\nset linetype 8 lc rgb '#999999'\nset linetype cycle 8\n";
 }
 
-void render_png(const std::string& gnuplot, const std::string& data, const ScriptFn& script,
-                const std::filesystem::path& png) {
+void render_png(const std::string& gnuplot, const std::string& data, const ScriptFn& script, AtomicFile& out) {
   const std::string program = find_executable(gnuplot);
   if (program.empty())
     throw std::runtime_error("gnuplot not found (looked for '" + gnuplot +
                              "'): install it (apt-get install gnuplot-nox, or bash scripts/setup.sh) "
                              "or pass --gnuplot PATH");
   const std::filesystem::path tmp = std::filesystem::temp_directory_path();
+  if (has_control_characters(tmp.string()) || has_control_characters(out.temp_path().string()))
+    throw std::runtime_error("the temporary folder (TMPDIR) or the output path holds a control character, which "
+                             "cannot reach gnuplot unchanged: use a plain path");
   TempFile data_file(tmp, "gem-plot", ".dat"), script_file(tmp, "gem-plot", ".gp"), log(tmp, "gem-plot", ".log");
-  AtomicFile out(png);
   write_file_atomically(data_file.path(), data);
   write_file_atomically(script_file.path(), script(data_file.path(), out.temp_path()));
   const int status = run_process({program, script_file.path().string()}, log.path());
@@ -92,7 +104,10 @@ void render_png(const std::string& gnuplot, const std::string& data, const Scrip
                              (messages.empty() ? std::string() : ":\n" + messages));
   if (!has_png_signature(out.temp_path()))
     throw std::runtime_error("gnuplot wrote no PNG" + (messages.empty() ? std::string() : ":\n" + messages));
-  out.commit();
+  if (!has_png_end(out.temp_path()))
+    throw std::runtime_error("gnuplot wrote an incomplete PNG for " + out.destination().string() + " (" +
+                             std::to_string(std::filesystem::file_size(out.temp_path())) +
+                             " bytes, no end chunk): the disk is full or a file-size limit was reached");
 }
 
 }  // namespace gem::support

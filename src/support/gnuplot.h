@@ -13,6 +13,8 @@
 
 #include <filesystem>
 #include <functional>
+
+#include "src/support/atomic_file.h"
 #include <string>
 #include <string_view>
 
@@ -33,11 +35,11 @@ std::string png_preamble(int width, int height, const std::filesystem::path& png
 /// The script, given the paths of the data file and of the PNG to write.
 using ScriptFn = std::function<std::string(const std::filesystem::path& data, const std::filesystem::path& png)>;
 
-/// Runs `gnuplot` (a name on PATH or a path) on script(data file holding `data`, temporary PNG)
-/// and publishes the PNG at `png` atomically (its folder must exist). Throws std::runtime_error:
-/// gnuplot missing (saying how to install it), failing (with its messages) or writing no PNG;
-/// `png` is then untouched.
-void render_png(const std::string& gnuplot, const std::string& data, const ScriptFn& script,
-                const std::filesystem::path& png);
+/// Runs `gnuplot` (a name on PATH or a path) on script(data file holding `data`, png's temporary
+/// file) and checks that it wrote a whole PNG; the caller commits `png` (so that several outputs
+/// can be published together). Throws std::runtime_error: gnuplot missing (saying how to install
+/// it), failing (with its messages), or writing no PNG or an incomplete one (gnuplot says nothing
+/// when the disk fills up).
+void render_png(const std::string& gnuplot, const std::string& data, const ScriptFn& script, AtomicFile& png);
 
 }  // namespace gem::support

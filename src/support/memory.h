@@ -18,8 +18,9 @@ inline std::optional<std::uint64_t> checked_product(std::initializer_list<std::u
   return product;
 }
 
-/// Bytes of memory available to a new allocation: MemAvailable of /proc/meminfo, else the
-/// physical memory.
+/// Bytes of memory available to a new allocation: MemAvailable of /proc/meminfo (else the
+/// physical memory), less where the address-space limit (ulimit -v) or the memory cgroup
+/// leaves this process less.
 std::uint64_t available_memory_bytes();
 
 /// "512 B", "3.0 KiB", "23.4 GiB", "2.0e+09 GiB".

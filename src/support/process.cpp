@@ -66,9 +66,11 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   // Everything the child needs is prepared here: between fork and exec only async-signal-safe
   // calls are allowed.
   Fd in{::open("/dev/null", O_RDONLY | O_CLOEXEC)},
-      out{::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+      out{::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644)};
   if (in.fd < 0) throw std::runtime_error("cannot open /dev/null: " + error_text(errno));
-  if (out.fd < 0) throw std::runtime_error("cannot open " + log.string() + ": " + error_text(errno));
+  if (out.fd < 0)
+    throw std::runtime_error("cannot open " + log.string() + ": " + error_text(errno) +
+                             (errno == ELOOP ? " (it is a symbolic link: remove it)" : ""));
   int report[2];  // the child writes errno here if exec fails; close-on-exec closes it otherwise
   if (::pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe: " + error_text(errno));
   Fd report_read{report[0]}, report_write{report[1]};

@@ -115,3 +115,38 @@ TEST(GemHardening, BlanksAroundASpecAreIgnored) {
 
 }  // namespace
 }  // namespace gem::testing
+
+namespace gem::testing {
+namespace {
+
+TEST(GemHardening, APngCutShortByAFullDiskIsNotPublished) {
+  if (support::find_executable("gnuplot").empty()) GTEST_SKIP() << "gnuplot is not installed";
+  const fs::path dir = fresh_dir("plot_full");
+  ProgramOptions full;
+  full.file_size_limit = 20000;  // the PNG needs more; gnuplot says nothing when its write fails
+  const ToolRun run = run_gem({"plot", "--act", "relu", "--act", "gelu", "--points", "20", "--out",
+                               (dir / "cut.png").string()},
+                              "", full);
+  EXPECT_EQ(run.status, 1);  // was: exit 0 and a truncated PNG
+  EXPECT_THAT(run.err, HasSubstr("gnuplot wrote an incomplete PNG"));
+  EXPECT_FALSE(fs::exists(dir / "cut.png"));
+  EXPECT_FALSE(fs::exists(dir / "cut.csv"));
+}
+
+TEST(GemHardening, HelpToAFullDeviceFailsAndCausesAreExact) {
+  ProgramOptions o;
+  o.stdout_path = "/dev/full";
+  EXPECT_EQ(run_gem({"--help"}, "", o).status, 1);
+  EXPECT_EQ(run_gem({"--version"}, "", o).status, 1);
+  const ToolRun tiny = run_gem({"eval", "--dtype", "float32"}, "egem,1,1e-400,1\n");
+  EXPECT_THAT(tiny.err, HasSubstr("E-GEM eps must be finite and > 0, got 1e-400"));  // not "got 0"
+  const ToolRun big = run_gem({"bench", "--n", "18446744073709551616"});
+  EXPECT_EQ(big.status, 2);
+  EXPECT_THAT(big.err, HasSubstr("is larger than 2^64 - 1"));
+  const ToolRun range = run_gem({"plot", "--from", "-1e308", "--to", "1e308"});
+  EXPECT_EQ(range.status, 2);
+  EXPECT_THAT(range.err, HasSubstr("to - from finite"));
+}
+
+}  // namespace
+}  // namespace gem::testing

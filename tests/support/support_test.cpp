@@ -59,13 +59,15 @@ TEST(GnuplotString, HostileTitlesDrawAndRunNothing) {
   const auto dir = fresh_dir("hostile_title");
   const std::string marker = (dir / "PWNED").string();
   const std::string hostile = "x\nsystem('touch " + marker + "1')\n`touch " + marker + "2` @GPVAL_TERM '' \\\" ''''";
+  AtomicFile png(dir / "out.png");
   render_png(
       "gnuplot", "0 0\n1 1\n",
-      [&](const std::filesystem::path& data, const std::filesystem::path& png) {
-        return png_preamble(400, 300, png) + "set title " + gp_string(hostile) + "\nplot " + gp_string(data.string()) +
+      [&](const std::filesystem::path& data, const std::filesystem::path& image) {
+        return png_preamble(400, 300, image) + "set title " + gp_string(hostile) + "\nplot " + gp_string(data.string()) +
                " using 1:2 with lines title " + gp_string(hostile) + "\nset output\n";
       },
-      dir / "out.png");
+      png);
+  png.commit();
   EXPECT_TRUE(std::filesystem::exists(dir / "out.png"));
   EXPECT_FALSE(std::filesystem::exists(marker + "1"));
   EXPECT_FALSE(std::filesystem::exists(marker + "2"));

@@ -104,6 +104,13 @@ TEST(FileBytes, MissingFileAndBrokenGzipAreNamed) {
               AllOf(HasSubstr("half.gz"), HasSubstr("corrupt or truncated gzip")));
 }
 
+TEST(FileBytes, DevicesAndFifosAreRefusedNotRead) {
+  const auto dir = fresh_dir("not_regular");
+  std::filesystem::create_symlink("/dev/zero", dir / "zero");  // was read until memory ran out
+  EXPECT_THAT(error_of([&] { read_file_bytes(dir / "zero"); }), HasSubstr("is not a regular file"));
+  EXPECT_THAT(error_of([&] { read_file_bytes(dir); }), HasSubstr("is not a regular file"));
+}
+
 TEST(FileBytes, GzipThatInflatesBeyondTheLimitIsRefused) {
   const auto dir = fresh_dir("gzip_bomb");
   write_gzip(dir / "zeros.gz", std::vector<uint8_t>(1 << 20, 0));  // 1 MiB of zeros: about 1 KiB of gzip

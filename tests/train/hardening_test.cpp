@@ -220,3 +220,54 @@ TEST_F(Hardening, AKilledRunsLogKeepsItsLines) {
 
 }  // namespace
 }  // namespace gem::train
+
+namespace gem::train {
+namespace {
+
+TEST_F(Hardening, LinksPlantedInARunFolderRedirectNothing) {
+  std::ofstream(dir_ / "victim") << "ORIGINAL";
+  std::filesystem::create_directories(dir_ / "run");
+  std::filesystem::create_symlink(dir_ / "victim", dir_ / "run" / ".lock");
+  EXPECT_THAT(error_of([&] { train(tiny_options(data_), dir_ / "run"); }), HasSubstr("it is a symbolic link"));
+  EXPECT_EQ(proc::read_file(dir_ / "victim"), "ORIGINAL");
+}
+
+TEST_F(Hardening, AFolderThatRecordsNoOptionsIsNotTakenAsThisRun) {
+  TrainOptions o = tiny_options(data_);
+  o.epochs = 1;
+  train(o, dir_ / "run");
+  json summary = read_json_file(dir_ / "run" / "summary.json");
+  summary.erase("options");
+  write_json_atomically(dir_ / "run" / "summary.json", summary);
+  std::filesystem::remove(dir_ / "run" / "options.json");
+  std::filesystem::remove(dir_ / "run" / "checkpoint.pt");
+  o.lr = 0.9;
+  // Was: "already finished", with any options.
+  EXPECT_THAT(error_of([&] { train(o, dir_ / "run", true); }), HasSubstr("options: recorded by none of its files"));
+}
+
+TEST_F(Hardening, ACheckpointOfAnotherModelIsRefused) {
+  torch::nn::Linear wide(4, 16), narrow(4, 8);
+  torch::optim::SGD wide_opt(wide->parameters(), 0.1), narrow_opt(narrow->parameters(), 0.1);
+  TrainingState state;
+  state.options = json::object();
+  save_checkpoint(dir_ / "checkpoint.pt", *wide, wide_opt, state);
+  // Was: the 16-wide weights taken silently into the 8-wide model.
+  EXPECT_THAT(error_of([&] { load_checkpoint(dir_ / "checkpoint.pt", *narrow, narrow_opt, torch::kCPU); }),
+              AllOf(HasSubstr("it holds another model: weight has shape [16, 4] there, [8, 4] here")));
+  std::filesystem::create_directory(dir_ / "dir.pt");
+  EXPECT_THAT(error_of([&] { read_checkpoint_state(dir_ / "dir.pt"); }), HasSubstr("it is not a regular file"));
+}
+
+TEST_F(Hardening, StandardOutputFailuresNameTheirCause) {
+  const auto recipe = write_recipe(dir_, data_, 1);
+  proc::ProgramOptions full;
+  full.stdout_path = "/dev/full";
+  const auto run = proc::run_program({gem_train(), "--recipe", recipe.string(), "--out", (dir_ / "run").string()}, full);
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("cannot write the standard output: No space left on device"));  // was a stale errno
+  EXPECT_EQ(proc::run_program({gem_train(), "--help"}, full).status, 1);  // was: exit 0
+}
+
+}  // namespace
+}  // namespace gem::train

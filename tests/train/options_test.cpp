@@ -88,9 +88,29 @@ TEST(Recipes, BadRecipesSayWhatIsWrong) {
   write("bad name!", R"({})");
   EXPECT_THAT(error_of([&] { load_recipe((dir / "bad name!.json").string(), dir); }),
               HasSubstr("recipe name 'bad name!' must be 1 to 100 letters, digits and . _ + -"));
+  // Nested 300,000 deep: was a segfault in every JSON reader.
+  write("deep", "{\"train\": {\"lr\": " + std::string(300000, '[') + std::string(300000, ']') + "}}");
+  EXPECT_THAT(error_of([&] { load_recipe("deep", dir); }), HasSubstr("nested deeper than 64 levels"));
+  write("overflow", R"({"train": {"lr": 1e999}})");
+  EXPECT_THAT(error_of([&] { load_recipe("overflow", dir); }), AllOf(HasSubstr("overflow.json"), HasSubstr("1e999")));
   write("range", R"({"train": {"momentum": 1.5}})");
   const Recipe r = load_recipe("range", dir);
   EXPECT_THAT(error_of([&] { resolve_options(r, json::object()); }), HasSubstr("momentum: must be in [0, 1)"));
+}
+
+TEST(Fields, SizesThatCouldOverflowOrExhaustMemoryAreRefused) {
+  const auto dir = testing::fresh_dir("sizes");
+  std::ofstream(dir / "r.json") << R"({"train": {"dataset": "mnist", "data_dir": "x"}})";
+  const Recipe r = load_recipe((dir / "r.json").string(), dir);
+  const auto refusal = [&](json fields) { return error_of([&] { resolve_options(r, fields); }); };
+  // Was: NaN losses and exit 0 (the step count overflowed), a hang, a 3 TB allocation.
+  EXPECT_THAT(refusal({{"batch_size", 9223372036854775807}}), HasSubstr("batch_size: must be in [1, 2147483648]"));
+  EXPECT_THAT(refusal({{"threads", 1025}}), HasSubstr("threads: must be in [0, 1024]"));
+  EXPECT_THAT(refusal({{"hidden", {1000000000}}}), HasSubstr("hidden: must be in [1, 1048576]"));
+  EXPECT_THAT(refusal({{"width", 100000000}}), HasSubstr("width: must be in [1, 1048576]"));
+  EXPECT_THAT(refusal({{"lr", 1e300}}), HasSubstr("lr: must be a float32 number > 0, got 1e300"));
+  EXPECT_THAT(refusal({{"weight_decay", 1e300}}), HasSubstr("weight_decay: must be a float32 number"));
+  EXPECT_THAT(refusal({{"tokenizer", "x"}}), HasSubstr("tokenizer: unknown 'x'"));
 }
 
 TEST(Recipes, RelativeDataDirIsRelativeToTheRecipeFile) {

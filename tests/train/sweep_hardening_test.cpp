@@ -20,6 +20,7 @@
 #include "src/train/sweep/run_dir.h"
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/json_files.h"
+#include "src/train/trainer/metrics.h"
 #include "train/data_files.h"
 
 namespace gem::train {
@@ -171,6 +172,20 @@ void write_summary(const std::filesystem::path& dir, const json& summary) {
   write_json_atomically(dir / "summary.json", summary);
 }
 
+// A summary with its metrics.jsonl (two epochs), as the report's plots need.
+void write_run(const std::filesystem::path& dir, const json& summary) {
+  write_summary(dir, summary);
+  std::vector<json> lines;
+  for (int e = 1; e <= 2; ++e) {
+    EpochMetrics m;
+    m.epoch = e;
+    m.test_accuracy = summary["test_accuracy"].get<double>();
+    m.test_loss = summary["test_loss"].get<double>();
+    lines.push_back(to_json(m));
+  }
+  write_json_lines_atomically(dir / "metrics.jsonl", lines);
+}
+
 std::string report_error(const std::filesystem::path& root) {
   ReportOptions o;
   o.inputs = {root};
@@ -233,7 +248,7 @@ TEST(ReportHardening, SummariesAreUntrustedData) {
               HasSubstr("is not in canonical form (egem:N=1,eps=0.01)"));
   json nan_loss = known_summary("r", "relu", 1, 0.9, 0.1);
   nan_loss["test_loss"] = nullptr;  // what a NaN loss became
-  EXPECT_THAT(hostile("null", nan_loss), AllOf(HasSubstr("summary.json: \"test_loss\" must be a finite number, got null")));
+  EXPECT_THAT(hostile("null", nan_loss), AllOf(HasSubstr("summary.json: \"test_loss\" must be a number in [0, 1e30], got null")));
   json seed = known_summary("r", "relu", 1, 0.9, 0.1);
   seed["seed"] = "1; rm -rf /";
   EXPECT_THAT(hostile("seed", seed), HasSubstr("\"seed\" must be an integer >= 0"));
@@ -263,6 +278,79 @@ TEST(ReportHardening, DivergedRunsAreListedAndLeftOutOfTheMeans) {
   EXPECT_THAT(md.str(), AllOf(HasSubstr("| relu | 1 (2 diverged) | 90.00 |"), HasSubstr("left out of the means")));
   write_csv_tables({t}, csv);
   EXPECT_THAT(csv.str(), HasSubstr(",,2\n"));
+}
+
+TEST(SweepHardening, AWorkerKilledFromOutsideIsAFailure) {
+  const auto dir = testing::fresh_dir("sweep_outside");
+  const RunningSweep s = start_long_sweep(dir);
+  ASSERT_GT(s.workers[0], 0);
+  ::kill(s.workers[0], SIGTERM);  // not the sweep's signal
+  proc::eventually([&] { return proc::has_ended(s.workers[0]); }, 10);
+  ::kill(s.sweep, SIGTERM);  // end the other worker and the sweep
+  const int status = proc::wait_for(s.sweep);
+  EXPECT_NE(status, 0);
+  // Was: "stopped by signal 0", counted as nothing, exit 0 when it was the only run.
+  EXPECT_THAT(proc::read_file(dir / "sweep.log"), HasSubstr("was ended by signal 15 from outside the sweep"));
+}
+
+TEST(SweepHardening, ARunListedTwiceIsAnError) {
+  const auto dir = testing::fresh_dir("sweep_twice");
+  SweepOptions o = sweep_of(tiny_recipe(dir, 1), dir / "runs");
+  o.activations = {"egem:N=1,eps=1e-2", "egem:N=1,eps=0.01"};
+  EXPECT_THAT(error_of([&] { plan_sweep(o); }), HasSubstr("is listed twice (as egem:N=1,eps=0.01)"));
+  o.activations = {"relu"};
+  o.seeds = {1, 2, 1};
+  EXPECT_THAT(error_of([&] { plan_sweep(o); }), HasSubstr("seed 1 is listed twice"));
+}
+
+TEST(ReportHardening, IdentityRangesAndTypesAreChecked) {
+  const auto hostile = [&](const std::string& name, const json& summary) {
+    const auto dir = testing::fresh_dir("report_checked_" + name);
+    write_summary(dir / "x", summary);
+    return report_error(dir);
+  };
+  json copy = known_summary("r", "relu", 1, 0.9, 0.1);
+  copy["seed"] = 2;  // options still say seed 1: a copy of one run passed off as another seed
+  EXPECT_THAT(hostile("seed", copy), HasSubstr("\"seed\" is 2 but its options say 1"));
+  json other = known_summary("r", "relu", 1, 0.9, 0.1);
+  other["activation"] = "gelu";
+  EXPECT_THAT(hostile("act", other), HasSubstr("\"activation\" is gelu but its options say relu"));
+  EXPECT_THAT(hostile("acc", known_summary("r", "relu", 1, -5, 0.1)),
+              HasSubstr("\"test_accuracy\" must be a number in [0, 1], got -5"));
+  json typed = known_summary("r", "relu", 1, 0.9, 0.1);
+  typed["options"]["lr"] = "abc";
+  EXPECT_THAT(hostile("lr", typed), HasSubstr("lr must be a number, got \"abc\""));
+  json count = known_summary("r", "relu", 1, 0.9, 0.1);
+  count["train_size"] = "abc";
+  EXPECT_THAT(hostile("count", count), HasSubstr("\"train_size\" must be an integer >= 0"));
+  const auto dir = testing::fresh_dir("report_checked_metrics");
+  write_summary(dir / "x", known_summary("r", "relu", 1, 0.9, 0.1));
+  std::ofstream(dir / "x" / "metrics.jsonl") << "{\"x\": \"" << std::string(1000000, 'A') << "\"}\n";
+  const std::string message = report_error(dir);
+  EXPECT_THAT(message, HasSubstr("metrics.jsonl: line 1"));
+  EXPECT_LT(message.size(), 1000u);  // was 1,000,229 bytes
+}
+
+TEST(ReportHardening, AFailedReportPublishesNothing) {
+  if (support::find_executable("gnuplot").empty()) GTEST_SKIP() << "gnuplot is not installed";
+  const auto root = testing::fresh_dir("report_atomic");
+  write_run(root / "runs/r/relu/seed-1", known_summary("r", "relu", 1, 0.9, 0.05));
+  const std::string sweep = std::string(GEM_BINARY_DIR) + "/bin/gem-sweep";
+  const std::vector<std::string> command{sweep, "report", "--in", (root / "runs").string(), "--out",
+                                         (root / "report").string()};
+  ASSERT_EQ(proc::run_program(command).status, 0);
+  const std::string md = proc::read_file(root / "report" / "report.md");
+  write_run(root / "runs/r/gelu/seed-1", known_summary("r", "gelu", 1, 0.8, 0.05));
+  proc::ProgramOptions full;
+  full.file_size_limit = 20000;  // the curves' PNG does not fit
+  const auto failed = proc::run_program(command, full);
+  EXPECT_EQ(failed.status, 1);
+  // Was: new PNGs beside the old tables. Now the previous report stays whole.
+  EXPECT_EQ(proc::read_file(root / "report" / "report.md"), md);
+  int temporaries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(root / "report"))
+    temporaries += e.path().filename().string().find(".tmp") != std::string::npos;
+  EXPECT_EQ(temporaries, 0);
 }
 
 }  // namespace

@@ -44,7 +44,10 @@ class EpochBatches {
   EpochBatches(const TensorSet& set, int64_t batch_size, bool shuffle, Augmentation augmentation, uint64_t seed,
                int64_t epoch);
 
-  int64_t size() const { return (static_cast<int64_t>(order_.size()) + batch_size_ - 1) / batch_size_; }
+  int64_t size() const {  // the last batch may be short; no overflow for any batch size
+    const auto n = static_cast<int64_t>(order_.size());
+    return n / batch_size_ + (n % batch_size_ != 0);
+  }
   Batch batch(int64_t index) const;
 
  private:

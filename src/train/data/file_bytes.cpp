@@ -62,12 +62,21 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::filesyste
 }  // namespace
 
 std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path, uint64_t max_bytes) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw std::runtime_error(path.string() + " is not a regular file (a folder, a FIFO or a device)");
+  const uint64_t limit = max_bytes > 0 ? max_bytes : support::available_memory_bytes();
+  if (std::filesystem::exists(status) && std::filesystem::file_size(path, ec) > limit)
+    throw std::runtime_error(path.string() + " has " + std::to_string(std::filesystem::file_size(path, ec)) +
+                             " bytes, more than the " + support::format_bytes(static_cast<double>(limit)) +
+                             " of memory available");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
   if (!has_gzip_magic(bytes)) return bytes;
-  return gunzip(bytes, path, max_bytes > 0 ? max_bytes : support::available_memory_bytes());
+  return gunzip(bytes, path, limit);
 }
 
 }  // namespace gem::train

@@ -10,6 +10,7 @@
 #include "gem/quoted.h"
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
+#include "src/train/trainer/fields.h"
 #include "src/train/trainer/json_files.h"
 #include "src/train/trainer/recipe.h"
 #include "src/train/trainer/run_folder.h"
@@ -58,20 +59,64 @@ std::string checked_activation(const json& value, const std::filesystem::path& f
   return canonical;
 }
 
-// The keys the report reads: numbers (a diverged run may lack them), null only where
-// gem-train writes null (no dead-unit measurement).
+// The numbers the report reads, each with the range gem-train writes it in: a diverged run may
+// lack them, and only dead_fraction may be null (not measured).
+struct NumberRule {
+  const char* key;
+  double lo, hi;
+};
+constexpr double kHuge = 1e30;
+constexpr NumberRule kNumbers[] = {
+    {"test_accuracy", 0, 1},        {"best_test_accuracy", 0, 1},   {"dead_fraction", 0, 1},
+    {"test_loss", 0, kHuge},        {"best_test_loss", 0, kHuge},   {"seconds", 0, kHuge},
+    {"samples_per_second", 0, kHuge}, {"val_perplexity", 1, kHuge}, {"unigram_perplexity", 1, kHuge}};
+// Counts of the summary (the report's setup line), integers >= 0 where present.
+constexpr const char* kCounts[] = {"train_size", "test_size", "parameters", "train_tokens", "val_tokens",
+                                   "vocab_size", "epochs", "units", "dead_units", "threads"};
+
 void check_numbers(const json& summary, const std::filesystem::path& file, bool diverged) {
-  for (const char* key : {"test_accuracy", "best_test_accuracy", "test_loss", "best_test_loss", "seconds",
-                          "samples_per_second", "dead_fraction", "val_perplexity", "unigram_perplexity"}) {
-    const bool required = !diverged && (std::string(key) == "test_accuracy" || std::string(key) == "test_loss");
+  for (const NumberRule& rule : kNumbers) {
+    const std::string key = rule.key;
+    const bool required = !diverged && (key == "test_accuracy" || key == "test_loss");
     if (!summary.contains(key)) {
-      if (required) bad_file(file, "no \"" + std::string(key) + "\"");
+      if (required) bad_file(file, "no \"" + key + "\"");
       continue;
     }
     const json& v = summary[key];
-    if (v.is_null() && std::string(key) == "dead_fraction") continue;
-    if (!v.is_number() || !std::isfinite(v.get<double>()))
-      bad_file(file, "\"" + std::string(key) + "\" must be a finite number, got " + excerpt(v.dump()));
+    if (v.is_null() && key == "dead_fraction") continue;
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < rule.lo || v.get<double>() > rule.hi)
+      bad_file(file, "\"" + key + "\" must be a number in [" + format_double(rule.lo) + ", " + format_double(rule.hi) +
+                         "], got " + excerpt(v.dump()));
+  }
+  for (const char* key : kCounts)
+    if (summary.contains(key) && !(summary[key].is_number_integer() && summary[key].get<int64_t>() >= 0))
+      bad_file(file, "\"" + std::string(key) + "\" must be an integer >= 0, got " + excerpt(summary[key].dump()));
+  if (summary.contains("device") && !summary["device"].is_string())
+    bad_file(file, "\"device\" must be a string, got " + excerpt(summary["device"].dump()));
+}
+
+// The options must be gem-train's (known fields of the right types), and the run's identity at
+// the top must be the one they record: a copy with another "seed" is not another seed.
+void check_options(const RunRecord& run, const std::filesystem::path& file) {
+  if (!run.summary.contains("options")) return;
+  const json& o = run.summary["options"];
+  if (!o.is_object()) bad_file(file, "\"options\" must be an object");
+  try {
+    apply_fields(TrainOptions{}, o, "\"options\"");
+  } catch (const std::invalid_argument& e) {
+    bad_file(file, e.what());
+  }
+  if (o.contains("seed") && o["seed"] != run.summary["seed"])
+    bad_file(file, "\"seed\" is " + excerpt(run.summary["seed"].dump()) + " but its options say " + excerpt(o["seed"].dump()));
+  if (o.contains("activation")) {
+    std::string recorded;
+    try {
+      recorded = canonical_feed_forward(o["activation"].get<std::string>());
+    } catch (const std::exception& e) {
+      bad_file(file, std::string("\"options\".activation: ") + e.what());
+    }
+    if (recorded != run.activation)
+      bad_file(file, "\"activation\" is " + run.activation + " but its options say " + recorded);
   }
 }
 
@@ -91,8 +136,7 @@ RunRecord read_run(const std::filesystem::path& file) {
   if (!diverged.is_boolean()) bad_file(file, "\"diverged\" must be true or false");
   run.diverged = diverged.get<bool>();
   check_numbers(run.summary, file, run.diverged);
-  if (run.summary.contains("options") && !run.summary["options"].is_object())
-    bad_file(file, "\"options\" must be an object");
+  check_options(run, file);
   const std::filesystem::path metrics = run.dir / "metrics.jsonl";
   if (std::filesystem::exists(metrics)) {
     int line = 0;
@@ -115,12 +159,28 @@ bool ignored_for_rows(const std::string& key) {
 
 std::string option_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-// Sets each run's variant from the options in which the recipe's runs differ.
+// A description as one line of Markdown prose: control characters as spaces, at most 500 bytes.
+std::string one_line(const std::string& text) {
+  constexpr std::size_t kMax = 500;
+  std::string out;
+  for (const char c : text.substr(0, kMax)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+  }
+  return text.size() > kMax ? out + "..." : out;
+}
+
+// Sets each run's variant from the options in which the recipe's runs differ, and the device
+// the runs ran on (the option may say "auto"; CPU and GPU throughputs are not one row).
 void find_variants(RecipeRuns& recipe) {
   std::set<std::string> keys;
   for (const RunRecord& r : recipe.runs)
     if (r.summary.contains("options"))
       for (const auto& [key, value] : r.summary["options"].items()) keys.insert(key);
+  const auto device_of = [](const RunRecord& r) -> json { return r.summary.value("device", json("?")); };
+  const bool devices_differ = std::any_of(recipe.runs.begin(), recipe.runs.end(), [&](const RunRecord& r) {
+    return device_of(r) != device_of(recipe.runs.front());
+  });
   for (const std::string& key : keys) {
     if (ignored_for_rows(key)) continue;
     const auto value_of = [&](const RunRecord& r) -> json {
@@ -133,6 +193,11 @@ void find_variants(RecipeRuns& recipe) {
     recipe.varying_options.push_back(key);
     for (RunRecord& r : recipe.runs)
       r.variant += (r.variant.empty() ? "" : ", ") + key + "=" + excerpt(option_text(value_of(r)));
+  }
+  if (devices_differ) {
+    recipe.varying_options.push_back("device");
+    for (RunRecord& r : recipe.runs)
+      r.variant += (r.variant.empty() ? "" : ", ") + std::string("on ") + excerpt(option_text(device_of(r)));
   }
 }
 
@@ -159,12 +224,13 @@ std::vector<RecipeRuns> collect_runs(const std::vector<std::filesystem::path>& r
         bad_file(file, "not a sweep plan (recipe, activations)");
       const std::string recipe = checked_recipe(sweep["recipe"], file);
       auto& order = sweep_order[recipe];
+      std::set<std::string> listed(order.begin(), order.end());
       for (const auto& a : sweep["activations"]) {
         const std::string activation = checked_activation(a, file);
-        if (std::find(order.begin(), order.end(), activation) == order.end()) order.push_back(activation);
+        if (listed.insert(activation).second) order.push_back(activation);
       }
       const json description = sweep.value("description", json(""));
-      by_recipe[recipe].description = description.is_string() ? description.get<std::string>() : "";
+      by_recipe[recipe].description = description.is_string() ? one_line(description.get<std::string>()) : "";
       continue;
     }
     if (file.filename() != "summary.json") continue;

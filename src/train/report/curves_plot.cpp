@@ -61,7 +61,7 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
   return s.str();
 }
 
-void plot_curves(const std::vector<Curve>& curves, const std::string& title, const std::filesystem::path& png,
+void plot_curves(const std::vector<Curve>& curves, const std::string& title, support::AtomicFile& png,
                  const std::string& gnuplot, const std::string& held_out) {
   if (curves.empty()) throw std::runtime_error("no learning curves to plot (no metrics.jsonl found)");
   gem::support::render_png(

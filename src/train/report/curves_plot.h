@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "src/support/atomic_file.h"
 #include "src/train/report/aggregate.h"
 
 namespace gem::train {
@@ -21,8 +22,9 @@ std::string curves_script(const std::vector<Curve>& curves, const std::string& t
 /// blank lines.
 std::string curves_data(const std::vector<Curve>& curves);
 
-/// Writes `png` atomically. Throws std::runtime_error when gnuplot is missing or fails.
-void plot_curves(const std::vector<Curve>& curves, const std::string& title, const std::filesystem::path& png,
+/// Draws into `png`'s temporary file (the caller commits it). Throws std::runtime_error when
+/// gnuplot is missing or fails, or the disk is full.
+void plot_curves(const std::vector<Curve>& curves, const std::string& title, support::AtomicFile& png,
                  const std::string& gnuplot, const std::string& held_out = "test");
 
 }  // namespace gem::train

@@ -1,6 +1,7 @@
 #include "src/train/report/write_report.h"
 
 #include <algorithm>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -12,7 +13,7 @@
 #include "src/train/report/curves_plot.h"
 #include "src/train/report/machine.h"
 #include "src/train/report/tables.h"
-#include "src/train/trainer/json_files.h"
+#include "src/support/atomic_file.h"
 
 namespace gem::train {
 namespace {
@@ -49,6 +50,13 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
   std::filesystem::create_directories(options.out);
   ReportFiles files{options.out / "report.md", options.out / "report.csv", {}};
 
+  // Every output goes to a temporary file first and all are published at the end: a report that
+  // fails half-way (a full disk) leaves the previous one whole, never new plots beside old tables.
+  std::vector<std::unique_ptr<support::AtomicFile>> outputs;
+  const auto output = [&](const std::filesystem::path& path) -> support::AtomicFile& {
+    outputs.push_back(std::make_unique<support::AtomicFile>(path));
+    return *outputs.back();
+  };
   std::vector<RecipeTable> tables;
   std::vector<std::string> all_activations;
   std::ostringstream md;
@@ -70,7 +78,7 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
     if (options.plots) {
       // recipe names were validated (collect.h): letters, digits and ._+-, so this stays in --out
       const std::filesystem::path png = options.out / (recipe.recipe + "-curves.png");
-      plot_curves(mean_curves(recipe), recipe.recipe + ": mean over seeds", png, options.gnuplot,
+      plot_curves(mean_curves(recipe), recipe.recipe + ": mean over seeds", output(png), options.gnuplot,
                   is_language_recipe(recipe) ? "val" : "test");
       files.images.push_back(png);
       image = png.filename().string();
@@ -91,15 +99,18 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
     plot.out = options.out / "activations.png";
     plot.title = "the activations of this report: f, f' and f'' on [-4, 4]";
     plot.gnuplot = options.gnuplot;
-    const gem::app::PlotFiles drawn = gem::app::run_plot(plot);
-    files.images.push_back(drawn.png);
+    gem::app::DrawnPlot drawn = gem::app::draw_plot(plot);
+    files.images.push_back(drawn.files.png);
+    outputs.push_back(std::move(drawn.png));
+    outputs.push_back(std::move(drawn.csv));
     md << "## The activations\n\n![f, f' and f'' of every activation above](activations.png)\n\n"
        << "Values in activations.csv.\n";
   }
-  write_text_atomically(files.markdown, md.str());
+  output(files.markdown).append(md.str());
   std::ostringstream csv;
   write_csv_tables(tables, csv);
-  write_text_atomically(files.csv, csv.str());
+  output(files.csv).append(csv.str());
+  for (const auto& file : outputs) file->commit();
   log << "report: " << files.markdown.string() << ", " << files.csv.string();
   for (const auto& image : files.images) log << ", " << image.filename().string();
   log << "\n";

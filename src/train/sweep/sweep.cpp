@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "gem/quoted.h"
 #include "gem/spec.h"
 #include "src/support/folder_lock.h"
 #include "src/support/process.h"
@@ -35,8 +36,19 @@ SweepPlan plan_sweep(const SweepOptions& options) {
   if (activations.empty())
     throw std::invalid_argument("recipe " + plan.recipe.name + " lists no activations: pass --act");
   if (seeds.empty()) throw std::invalid_argument("recipe " + plan.recipe.name + " lists no seeds: pass --seeds");
+  // The same run twice would race for one folder: duplicates are errors (also when spelled apart).
+  std::vector<std::string> specs;
   for (const std::string& text : activations) {
     const std::string spec = canonical_feed_forward(text);
+    if (std::find(specs.begin(), specs.end(), spec) != specs.end())
+      throw std::invalid_argument("activation " + quoted_excerpt(text) + " is listed twice (as " + spec +
+                                  "); give each activation once");
+    specs.push_back(spec);
+  }
+  for (auto s = seeds.begin(); s != seeds.end(); ++s)
+    if (std::find(seeds.begin(), s, *s) != s)
+      throw std::invalid_argument("seed " + std::to_string(*s) + " is listed twice; give each seed once");
+  for (const std::string& spec : specs) {
     for (int64_t seed : seeds) {
       if (seed < 0) throw std::invalid_argument("seeds must be >= 0, got " + std::to_string(seed));
       json fields = options.overrides;
@@ -160,8 +172,11 @@ Runner process_runner(const std::filesystem::path& gem_train, const std::filesys
     const std::filesystem::path log_file = request.out / "train.log";
     const int status = gem::support::run_process(argv, log_file, {/*die_with_parent=*/true});
     if (status == 0) return read_json_file(request.out / "summary.json");
-    if (status == 128 + SIGTERM || status == 128 + SIGINT)
-      throw Interrupted("gem-train ended by signal " + std::to_string(status - 128));
+    if ((status == 128 + SIGTERM || status == 128 + SIGINT) && support::StopOnSignals::received() != 0)
+      throw Interrupted("gem-train ended by the sweep's signal");
+    if (status > 128)
+      throw std::runtime_error("gem-train was ended by signal " + std::to_string(status - 128) +
+                               " from outside the sweep; its checkpoint stays, rerun the sweep to resume it");
     try {
       const RunFolder folder = inspect_run_folder(request.out);
       if (folder.diverged) throw TrainingDiverged(diverged_reason(folder));
@@ -227,7 +242,9 @@ SweepResult run_sweep(const SweepPlan& plan, std::ostream& log, const Runner& ru
       std::string error, diverged;
       bool interrupted = false;
       json summary;
-      {
+      if (std::filesystem::is_symlink(run.dir / "train.log")) {
+        error = (run.dir / "train.log").string() + " is a symbolic link; remove it (a run writes its own log)";
+      } else {
         std::ofstream file_log(run.dir / "train.log", std::ios::app);
         TeeStream tee(file_log, log);
         std::ostream& out = jobs == 1 ? static_cast<std::ostream&>(tee) : file_log;

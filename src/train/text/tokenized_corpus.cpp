@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "src/train/text/content_hash.h"
+#include "gem/quoted.h"
 #include "src/support/atomic_file.h"
+#include "src/train/trainer/json_files.h"
 
 namespace gem::train {
 namespace {
@@ -134,12 +136,11 @@ TokenizedCorpus tokenize_corpus(const TextSplit& split, const Tokenizer& tokeniz
     std::string problem;
     std::vector<int32_t> train, val;
     try {
-      std::ifstream in(files.meta);
-      const nlohmann::json meta = nlohmann::json::parse(in);
+      const nlohmann::json meta = read_json_file(files.meta);
       problem = read_ids(files.train, meta.at("train"), tokenizer.vocab_size(), train);
       if (problem.empty()) problem = read_ids(files.val, meta.at("val"), tokenizer.vocab_size(), val);
-    } catch (const nlohmann::json::exception& e) {
-      problem = files.meta.filename().string() + " is not a valid meta file (" + e.what() + ")";
+    } catch (const std::exception& e) {  // unreadable, not JSON, or missing keys: make it again
+      problem = files.meta.filename().string() + " is not a valid meta file (" + excerpt(e.what()) + ")";
     }
     if (problem.empty()) {
       out.train = to_tensor(train);

@@ -7,15 +7,18 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 
+#include "gem/quoted.h"
 #include "src/support/atomic_file.h"
 #include "src/support/temp_file.h"
 #include "src/train/trainer/error_message.h"
+#include "src/train/trainer/json_files.h"
 
 namespace gem::train {
 namespace {
@@ -62,10 +65,39 @@ TrainingState state_from_json(const nlohmann::json& j) {
   return s;
 }
 
+// The header's fields, read strictly: "gem-checkpoint <format> bytes=<20 digits> crc32=<8 hex>".
+struct HeaderFields {
+  std::string format;
+  uint64_t bytes = 0;
+  uint32_t crc = 0;
+};
+
+HeaderFields parse_header(std::string_view text) {
+  const auto damaged = [] { return std::runtime_error("its header is damaged"); };
+  text.remove_prefix(sizeof kHeaderTag - 1);
+  const auto space = text.find(' ');
+  if (space == std::string_view::npos || space == 0 || space > 9) throw damaged();
+  HeaderFields h;
+  h.format = std::string(text.substr(0, space));
+  text.remove_prefix(space);
+  const auto field = [&](std::string_view key, std::size_t digits, int base, auto& value) {
+    if (text.substr(0, key.size()) != key || text.size() < key.size() + digits) throw damaged();
+    const char* first = text.data() + key.size();
+    const auto [end, error] = std::from_chars(first, first + digits, value, base);
+    if (error != std::errc() || end != first + digits) throw damaged();
+    text.remove_prefix(key.size() + digits);
+  };
+  field(" bytes=", 20, 10, h.bytes);
+  field(" crc32=", 8, 16, h.crc);
+  if (h.bytes > (uint64_t(1) << 62)) throw damaged();  // no file is that large; kHeaderBytes + bytes stays exact
+  return h;
+}
+
 // An open checkpoint whose header and checksum have been verified: the archive can be read.
 class VerifiedFile {
  public:
   explicit VerifiedFile(const std::filesystem::path& path) : path_(path) {
+    if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("it is not a regular file");
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error("cannot open it: " + support::error_text(errno));
     char header[kHeaderBytes + 1] = {};
@@ -74,14 +106,12 @@ class VerifiedFile {
       throw std::runtime_error(std::strncmp(header, "PK", 2) == 0
                                    ? "it has no checksum (written by an older gem-train), so it cannot be verified"
                                    : "it is not a gem-train checkpoint (no gem-checkpoint header)");
-    int format = 0;
-    uint64_t bytes = 0;
-    uint32_t crc = 0;
-    if (std::sscanf(header + sizeof kHeaderTag - 1, "%d bytes=%" SCNu64 " crc32=%" SCNx32, &format, &bytes, &crc) != 3)
-      throw std::runtime_error("its header is damaged");
-    if (format != kFileFormat)
-      throw std::runtime_error("it has format " + std::to_string(format) + ", this gem-train reads format " +
+    const HeaderFields h = parse_header(std::string_view(header, kHeaderBytes));
+    if (h.format != std::to_string(kFileFormat))
+      throw std::runtime_error("it has format " + excerpt(h.format) + ", this gem-train reads format " +
                                std::to_string(kFileFormat));
+    const uint64_t bytes = h.bytes;
+    const uint32_t crc = h.crc;
     const off_t size = ::lseek(fd_, 0, SEEK_END);
     if (size < 0 || static_cast<uint64_t>(size) != kHeaderBytes + bytes)
       throw std::runtime_error("it has " + std::to_string(size) + " bytes, its header says " +
@@ -133,6 +163,21 @@ class VerifiedFile {
 
 const char* const kRemedy = "; remove it to start the run over (--restart), or restore it from a copy";
 
+// Every parameter and buffer with its shape: LibTorch's load replaces tensors whole, so a
+// checkpoint of another model would be taken silently without this comparison.
+std::vector<std::pair<std::string, std::vector<int64_t>>> shapes_of(const torch::nn::Module& model) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& p : model.named_parameters()) shapes.emplace_back(p.key(), p.value().sizes().vec());
+  for (const auto& b : model.named_buffers()) shapes.emplace_back(b.key(), b.value().sizes().vec());
+  return shapes;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
@@ -176,7 +221,7 @@ TrainingState read_checkpoint_state(const std::filesystem::path& path) {
     file.load_into(archive, torch::Device(torch::kCPU));
     c10::IValue state;
     archive.read("state", state);
-    return state_from_json(nlohmann::json::parse(state.toStringRef()));
+    return state_from_json(parse_json_strict(state.toStringRef(), "its training state"));
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot use the checkpoint " + path.string() + ": " + error_message(e) + kRemedy);
   }
@@ -189,7 +234,13 @@ TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
     torch::serialize::InputArchive archive, model_archive, optimizer_archive;
     file.load_into(archive, device);
     archive.read("model", model_archive);
+    const auto expected = shapes_of(model);
     model.load(model_archive);
+    const auto loaded = shapes_of(model);
+    for (size_t i = 0; i < expected.size() && i < loaded.size(); ++i)
+      if (expected[i] != loaded[i])
+        throw std::runtime_error("it holds another model: " + expected[i].first + " has shape " +
+                                 shape_text(loaded[i].second) + " there, " + shape_text(expected[i].second) + " here");
     archive.read("optimizer", optimizer_archive);
     optimizer.load(optimizer_archive);
     torch::Tensor generator_state;
@@ -201,7 +252,7 @@ TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
     }
     c10::IValue state;
     archive.read("state", state);
-    return state_from_json(nlohmann::json::parse(state.toStringRef()));
+    return state_from_json(parse_json_strict(state.toStringRef(), "its training state"));
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot resume from " + path.string() + ": " + error_message(e) + kRemedy);
   }

@@ -101,7 +101,7 @@ Field field(const std::string& key, T TrainOptions::*member, const std::string& 
   f.help = help;
   f.read = [key, member](TrainOptions& o, const json& v) {
     if (!FieldType<T>::accepts(v))
-      throw std::invalid_argument(key + " must be " + FieldType<T>::name + ", got " + v.dump());
+      throw std::invalid_argument(key + " must be " + FieldType<T>::name + ", got " + excerpt(v.dump()));
     o.*member = v.get<T>();
   };
   f.write = [member](const TrainOptions& o) { return json(o.*member); };

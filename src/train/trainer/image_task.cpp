@@ -20,7 +20,9 @@ class ImageTask : public TrainingTask {
 
   torch::nn::Module& model() override { return *model_; }
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
-  int64_t steps_per_epoch() const override { return (data_.train.size() + o_.batch_size - 1) / o_.batch_size; }
+  int64_t steps_per_epoch() const override {
+    return data_.train.size() / o_.batch_size + (data_.train.size() % o_.batch_size != 0);
+  }
 
   TrainStats train_epoch(int64_t epoch, const std::function<double(int64_t)>& lr_at,
                          const std::function<void(const StepProgress&)>& on_step) override {

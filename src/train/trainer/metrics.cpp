@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "gem/quoted.h"
+
 namespace gem::train {
 
 using nlohmann::json;
@@ -41,7 +43,7 @@ EpochMetrics epoch_metrics_from_json(const json& j) {
     m.samples_per_second = j.at("samples_per_second").get<double>();
     return m;
   } catch (const json::exception& e) {
-    throw std::invalid_argument(std::string("epoch metrics: ") + e.what() + " in " + j.dump());
+    throw std::invalid_argument(std::string("epoch metrics: ") + e.what() + " in " + excerpt(j.dump()));
   }
 }
 

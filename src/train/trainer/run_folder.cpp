@@ -78,6 +78,10 @@ RunFolder inspect_run_folder(const std::filesystem::path& dir) {
 
 std::vector<std::string> run_differences(const RunFolder& recorded, const std::string& recipe, const json& options) {
   std::vector<std::string> lines;
+  if (recorded.has_run && !recorded.options.is_object()) {
+    lines.push_back("options: recorded by none of its files (an older gem-train, or not a run of gem-train)");
+    return lines;
+  }
   if (!recorded.recipe.empty() && recorded.recipe != recipe)
     lines.push_back("recipe: recorded " + json(recorded.recipe).dump() + ", now " + json(recipe).dump());
   if (!recorded.options.is_object()) return lines;

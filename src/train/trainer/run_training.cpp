@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <stdexcept>
 
 #include "src/support/folder_lock.h"
+#include "src/support/memory.h"
 #include "src/train/data/dataset.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
@@ -143,6 +145,11 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     }
   }
 
+  // The folder is bound to this run from now on (the full record follows once the data is loaded).
+  const json identity = {{"recipe", request.recipe}, {"activation", activation}, {"seed", o.seed},
+                         {"options", options_now}};
+  if (!std::filesystem::exists(request.out / "options.json")) write_json_atomically(request.out / "options.json", identity);
+
   // threads 0 means torch's own default, also after an earlier run of this process set another count.
   static const int torch_default_threads = at::get_num_threads();
   at::set_num_threads(o.threads > 0 ? static_cast<int>(o.threads) : torch_default_threads);
@@ -150,7 +157,20 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   const torch::Device device = choose_device(o.device);
 
   torch::manual_seed(static_cast<uint64_t>(o.seed));
-  const std::unique_ptr<TrainingTask> task = make_task(o, device, cache, log);
+  std::unique_ptr<TrainingTask> task;
+  try {
+    task = make_task(o, device, cache, log);
+  } catch (const std::exception& e) {
+    // Allocation failures from LibTorch (c10::Error) or the standard library: name the sizes.
+    const std::string what = e.what();
+    if (dynamic_cast<const std::bad_alloc*>(&e) == nullptr && what.find("can't allocate memory") == std::string::npos &&
+        what.find("Out of memory") == std::string::npos)
+      throw;
+    throw std::runtime_error("the model or the data of this run does not fit in memory (" +
+                             support::format_bytes(static_cast<double>(support::available_memory_bytes())) +
+                             " available): use smaller sizes (--width, --hidden, --depth, --embed-dim, --layers, "
+                             "--context, --batch-size, --train-limit)");
+  }
   const char* held_out = task->held_out_name();
 
   TrainingState state;

@@ -1,11 +1,13 @@
 #include "src/train/trainer/train_options.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <stdexcept>
 
 #include "gem/quoted.h"
 #include "gem/params.h"
+#include "src/cpu/kernels.h"
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
 
@@ -21,6 +23,19 @@ bool one_of(const std::string& v, std::initializer_list<const char*> allowed) {
 }
 
 std::string num(double v) { return format_double(v); }
+
+// Bounds that keep sizes far from overflow and from allocations no machine has; a model or a
+// batch near them is refused by the memory check of the run anyway.
+constexpr int64_t kMaxCount = int64_t(1) << 31;  // batch sizes, epochs, steps, widths, tokens
+constexpr int64_t kMaxWidth = int64_t(1) << 20;  // channels, hidden units, embedding width
+
+// Values handed to torch's float32 optimizers and schedules must be float32 numbers.
+bool float32_range(double v) { return std::isfinite(v) && std::fabs(v) <= static_cast<double>(FLT_MAX); }
+
+void require_count(int64_t v, int64_t lo, int64_t hi, const char* key) {
+  require(v >= lo && v <= hi, std::string(key) + ": must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                  "], got " + std::to_string(v));
+}
 
 }  // namespace
 
@@ -47,8 +62,11 @@ void validate(const TrainOptions& o) {
             "data_dir: the text dataset needs the training text: a file or folder (--data-dir)");
     require(o.val_fraction > 0 && o.val_fraction <= 0.5, "val_fraction: must be in (0, 0.5], got " + num(o.val_fraction));
     require(o.vocab_size >= 16, "vocab_size: must be >= 16, got " + std::to_string(o.vocab_size));
-    require(one_of(o.tokenizer, {"unigram", "bpe"}),
-            "tokenizer: unknown " + quoted_excerpt(o.tokenizer) + " (unigram, bpe)");
+    require_count(o.context, 1, kMaxWidth, "context");
+    require_count(o.layers, 1, 4096, "layers");
+    require_count(o.heads, 1, kMaxWidth, "heads");
+    require_count(o.embed_dim, 1, kMaxWidth, "embed_dim");
+    require_count(o.mlp_ratio, 1, 1024, "mlp_ratio");
     require(o.mask_prob > 0 && o.mask_prob < 1, "mask_prob: must be in (0, 1), got " + num(o.mask_prob));
     require(o.steps_per_epoch >= 1, "steps_per_epoch: must be >= 1");
     require(o.val_tokens >= 0, "val_tokens: must be >= 0 (0: all)");
@@ -64,15 +82,24 @@ void validate(const TrainOptions& o) {
     // data is loaded, so any valid one serves here.
     validate(model_options(o, 1, 28, 28, 10));
   }
-  require(o.grad_accumulation >= 1, "grad_accumulation: must be >= 1, got " + std::to_string(o.grad_accumulation));
-  require(std::isfinite(o.grad_clip) && o.grad_clip >= 0, "grad_clip: must be >= 0 (0: off), got " + num(o.grad_clip));
-  require(o.epochs >= 1, "epochs: must be >= 1, got " + std::to_string(o.epochs));
-  require(o.batch_size >= 1 && o.eval_batch_size >= 1, "batch_size, eval_batch_size: must be >= 1");
+  require(one_of(o.tokenizer, {"unigram", "bpe"}), "tokenizer: unknown " + quoted_excerpt(o.tokenizer) + " (unigram, bpe)");
+  require_count(o.grad_accumulation, 1, kMaxCount, "grad_accumulation");
+  require(float32_range(o.grad_clip) && o.grad_clip >= 0 && (o.grad_clip == 0 || o.grad_clip >= FLT_MIN),
+          "grad_clip: must be 0 (off) or a float32 number > 0, got " + num(o.grad_clip));
+  require_count(o.epochs, 1, kMaxCount, "epochs");
+  require_count(o.batch_size, 1, kMaxCount, "batch_size");
+  require_count(o.eval_batch_size, 1, kMaxCount, "eval_batch_size");
+  require_count(o.steps_per_epoch, 1, kMaxCount, "steps_per_epoch");
+  require_count(o.width, 1, kMaxWidth, "width");
+  require_count(o.depth, 1, 100000, "depth");
+  for (const int64_t h : o.hidden) require_count(h, 1, kMaxWidth, "hidden");
+  require(o.hidden.size() <= 1024, "hidden: at most 1024 layers, got " + std::to_string(o.hidden.size()));
   require(one_of(o.optimizer, {"sgd", "adamw"}), "optimizer: unknown " + quoted_excerpt(o.optimizer) + " (sgd, adamw)");
-  require(std::isfinite(o.lr) && o.lr > 0, "lr: must be finite and > 0, got " + num(o.lr));
+  require(float32_range(o.lr) && o.lr >= FLT_MIN, "lr: must be a float32 number > 0, got " + num(o.lr));
   require(o.momentum >= 0 && o.momentum < 1, "momentum: must be in [0, 1), got " + num(o.momentum));
   require(!o.nesterov || o.momentum > 0, "nesterov: needs momentum > 0");
-  require(std::isfinite(o.weight_decay) && o.weight_decay >= 0, "weight_decay: must be >= 0, got " + num(o.weight_decay));
+  require(float32_range(o.weight_decay) && o.weight_decay >= 0,
+          "weight_decay: must be a float32 number >= 0, got " + num(o.weight_decay));
   require(o.adam_beta1 >= 0 && o.adam_beta1 < 1 && o.adam_beta2 >= 0 && o.adam_beta2 < 1,
           "adam_beta1, adam_beta2: must be in [0, 1)");
   require(one_of(o.schedule, {"constant", "multistep", "cosine"}),
@@ -86,10 +113,13 @@ void validate(const TrainOptions& o) {
           "warmup_epochs: must be in [0, epochs), got " + num(o.warmup_epochs));
   require(o.min_lr >= 0 && o.min_lr <= o.lr, "min_lr: must be in [0, lr], got " + num(o.min_lr));
   require(o.seed >= 0, "seed: must be >= 0");
-  require(o.threads >= 0, "threads: must be >= 0 (0: all cores)");
+  require_count(o.threads, 0, cpu::kMaxThreads, "threads");  // 0: all cores
   require(one_of(o.device, {"auto", "cpu", "cuda"}),
           "device: unknown " + quoted_excerpt(o.device) + " (auto, cpu, cuda)");
-  require(o.log_every >= 0, "log_every: must be >= 0");
+  require_count(o.log_every, 0, kMaxCount, "log_every");
+  require_count(o.train_limit, 0, kMaxCount, "train_limit");
+  require_count(o.test_limit, 0, kMaxCount, "test_limit");
+  require_count(o.val_tokens, 0, int64_t(1) << 40, "val_tokens");
 }
 
 DataOptions data_options(const TrainOptions& o) {
