@@ -18,5 +18,6 @@ _library.load()
 __version__ = _json.loads(__import__("torch").ops.gem.build_info())["version"]
 
 from . import functional, nn  # noqa: E402  (the operators must be registered first)
+from .nn import replace_activations  # noqa: E402
 
-__all__ = ["functional", "nn", "__version__"]
+__all__ = ["functional", "nn", "replace_activations", "__version__"]

@@ -1,8 +1,10 @@
 """The activations as functions (torch.ops.gem.*): any shape and strides, float64, float32,
-float16 and bfloat16, first- and second-order autograd.
+float16 and bfloat16, first- and second-order autograd, on CPU, CUDA and the meta device
+(shapes only: FakeTensor, torch.compile, torch.export).
 
-eps may be a float or a one-element tensor; a tensor eps is differentiable (learnable eps).
-Bad parameters raise ValueError, unsupported dtypes TypeError.
+eps may be a float or a tensor; a tensor eps is differentiable (learnable eps) and holds one
+value, or one per channel along channel_dim (as PReLU's weight: dimension 1 by default, -1 for a
+transformer's features). Bad parameters raise ValueError, unsupported dtypes TypeError.
 """
 from typing import Union
 
@@ -26,17 +28,17 @@ def gem(x: Tensor, N: int = 1) -> Tensor:
     return torch.ops.gem.forward(x, "gem", _order(N), 1.0)
 
 
-def egem(x: Tensor, N: int = 1, eps: Union[float, Tensor] = 1e-4) -> Tensor:
+def egem(x: Tensor, N: int = 1, eps: Union[float, Tensor] = 1e-4, channel_dim: int = 1) -> Tensor:
     """E-GEM_{N,eps}(x) = x^(2N+1) / (eps + x^(2N)) for x > 0, else 0."""
     if isinstance(eps, Tensor):
-        return torch.ops.gem.forward_eps_tensor(x, "egem", _order(N), eps)
+        return torch.ops.gem.forward_eps_tensor(x, "egem", _order(N), eps, channel_dim)
     return torch.ops.gem.forward(x, "egem", _order(N), eps)
 
 
-def segem(x: Tensor, N: int = 1, eps: Union[float, Tensor] = 1e-4) -> Tensor:
+def segem(x: Tensor, N: int = 1, eps: Union[float, Tensor] = 1e-4, channel_dim: int = 1) -> Tensor:
     """SE-GEM_{N,eps}(x) = x for x >= 0, x eps / (eps + x^(2N)) for x < 0."""
     if isinstance(eps, Tensor):
-        return torch.ops.gem.forward_eps_tensor(x, "segem", _order(N), eps)
+        return torch.ops.gem.forward_eps_tensor(x, "segem", _order(N), eps, channel_dim)
     return torch.ops.gem.forward(x, "segem", _order(N), eps)
 
 

@@ -129,8 +129,8 @@ def test_clear_errors():
         G.segem(x, 1, float("nan"))
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         G.activation(x, "swish")
-    with pytest.raises(ValueError, match="eps must hold exactly one element"):
-        G.egem(x, 1, torch.tensor([0.1, 0.2]))
+    with pytest.raises(ValueError, match=r"eps must hold one value or one per channel \(2 along dimension 1"):
+        G.egem(x, 1, torch.tensor([0.1, 0.2, 0.3]))
 
 
 @pytest.mark.parametrize("N, shown", [(2.5, "2.5"), ("two", "two"), (0.5, "0.5")])

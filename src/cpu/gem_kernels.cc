@@ -2,8 +2,11 @@
 // (Highway dynamic dispatch, following hwy/examples/skeleton.cc), one dispatch table, and
 // OpenMP over fixed chunks. See README.md for the rules of this folder.
 //
-//   forward:   y = f(x)                 E-GEM / GEM: egem_lanes;  SE-GEM: segem_lanes
-//   backward:  grad_in = grad_out f'(x)  egem_grad_lanes / segem_grad_lanes
+//   forward:     y = f(x)                 E-GEM / GEM: egem_lanes;  SE-GEM: segem_lanes
+//   backward:    grad_in = grad_out f'(x)  egem_grad_lanes / segem_grad_lanes
+//   eps_partial: out = df/deps(x)          egem_eps_grad_lanes / segem_eps_grad_lanes (gem_eps_lanes.h)
+//   eps_grads:   grad_in = grad_out f'(x), and sum(grad_out df/deps) returned: one pass for both
+//                gradients of a learnable eps
 //   GEM is E-GEM with eps = 1 (spec 1), so it shares the E-GEM instantiations.
 // The lane forms are instantiated for N = 1..8 with N a template argument (unrolled powers).
 
@@ -17,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "gem/act/gem_eps_lanes.h"
 #include "gem/act/gem_lanes.h"
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -38,43 +42,85 @@ struct Splat {
   inline Lanes<D> operator()(hn::TFromD<D> s) const { return {hn::Set(D(), s)}; }
 };
 
-/// f or f' of the variant on one vector. kSegem: SE-GEM, else E-GEM (and GEM).
+/// The constants of a job on lanes: those of f and f' (gem_lanes.h), the scale of df/deps, and
+/// the scalar algorithm's for the lanes the lane form of df/deps flags.
+template <class D>
+struct JobLanes {
+  LaneConstants<Lanes<D>> k;
+  EpsLaneScale<Lanes<D>> s;
+  EpsGradConstants<hn::TFromD<D>> eps_c;
+};
+
+/// df/deps by gem_eps_grad.h on the flagged lanes of v (rare: |x| or the result near the ends
+/// of the format), kept out of line so the common loop stays small.
+template <bool kSegem, class D>
+HWY_NOINLINE hn::Vec<D> ExactLanes(D d, hn::Vec<D> x, hn::Vec<D> v, hn::Mask<D> flagged,
+                                   const EpsGradConstants<hn::TFromD<D>>& c) {
+  using W = hn::TFromD<D>;
+  HWY_ALIGN W xs[HWY_LANES(W)], vs[HWY_LANES(W)], fs[HWY_LANES(W)];
+  hn::Store(x, d, xs);
+  hn::Store(v, d, vs);
+  hn::Store(hn::VecFromMask(d, flagged), d, fs);  // all-ones bits (a NaN) where flagged, else +0
+  for (std::size_t i = 0; i < hn::Lanes(d); ++i)
+    if (!(fs[i] == W(0)))
+      vs[i] = gem_eps_partial(kSegem ? Variant::segem : Variant::egem, EpsPartialKind::df_deps, xs[i], c);
+  return hn::Load(d, vs);
+}
+
+/// f, f' or df/deps of the variant on one vector. kSegem: SE-GEM, else E-GEM (and GEM).
 template <int N, bool kSegem, Op kOp, class D>
-HWY_INLINE Lanes<D> Activation(const Lanes<D>& x, const LaneConstants<Lanes<D>>& k) {
-  if constexpr (kSegem) {
-    if constexpr (kOp == Op::forward) return segem_lanes<N>(x, k);
-    else return segem_grad_lanes<N>(x, k);
+HWY_INLINE Lanes<D> Activation(const Lanes<D>& x, const JobLanes<D>& c) {
+  if constexpr (kOp == Op::eps_partial) {
+    const auto r = kSegem ? segem_eps_grad_lanes<N>(x, c.k, c.s) : egem_eps_grad_lanes<N>(x, c.k, c.s);
+    if (!any(r.exact)) return r.value;
+    return {ExactLanes<kSegem>(D(), x.v, r.value.v, r.exact.m, c.eps_c)};
+  } else if constexpr (kSegem) {
+    if constexpr (kOp == Op::forward)
+      return segem_lanes<N>(x, c.k);
+    else
+      return segem_grad_lanes<N>(x, c.k);
   } else {
-    if constexpr (kOp == Op::forward) return egem_lanes<N>(x, k);
-    else return egem_grad_lanes<N>(x, k);
+    if constexpr (kOp == Op::forward)
+      return egem_lanes<N>(x, c.k);
+    else
+      return egem_grad_lanes<N>(x, c.k);
   }
 }
 
 /// The results for one block (one vector, or two for paired bfloat16) starting at x (and
-/// grad_out at g for backward).
+/// grad_out at g for backward); for eps_grads also adds grad_out df/deps to `acc`.
 template <int N, bool kSegem, Op kOp, class D, class T>
-HWY_INLINE Block<T, D> ComputeBlock(D d, const T* x, const T* g, const LaneConstants<Lanes<D>>& k) {
+HWY_INLINE Block<T, D> ComputeBlock(D d, const T* x, const T* g, const JobLanes<D>& c, hn::Vec<D>* acc) {
   const Block<T, D> xb = LoadBlock(d, x);
   Block<T, D> yb;
-  for (std::size_t j = 0; j < kBlockVectors<T>; ++j) yb.v[j] = Activation<N, kSegem, kOp>(Lanes<D>{xb.v[j]}, k).v;
-  if constexpr (kOp == Op::backward) {
+  constexpr Op kValue = kOp == Op::eps_grads ? Op::backward : kOp;
+  for (std::size_t j = 0; j < kBlockVectors<T>; ++j) yb.v[j] = Activation<N, kSegem, kValue>(Lanes<D>{xb.v[j]}, c).v;
+  if constexpr (kOp == Op::backward || kOp == Op::eps_grads) {
     const Block<T, D> gb = LoadBlock(d, g);
-    for (std::size_t j = 0; j < kBlockVectors<T>; ++j) yb.v[j] = hn::Mul(gb.v[j], yb.v[j]);
+    for (std::size_t j = 0; j < kBlockVectors<T>; ++j) {
+      if constexpr (kOp == Op::eps_grads) {
+        const hn::Vec<D> fe = Activation<N, kSegem, Op::eps_partial>(Lanes<D>{xb.v[j]}, c).v;
+        *acc = hn::MulAdd(gb.v[j], fe, *acc);
+      }
+      yb.v[j] = hn::Mul(gb.v[j], yb.v[j]);
+    }
   }
   return yb;
 }
 
 /// Fewer than one block (head before an aligned body, or the tail): the same per-block code
-/// on a zero-padded copy, so these elements get exactly the arithmetic of full blocks.
+/// on a zero-padded copy, so these elements get exactly the arithmetic of full blocks (padding
+/// adds 0 * df/deps(0) = 0 to the sum).
 template <int N, bool kSegem, Op kOp, class D, class T>
-HWY_INLINE void PartialBlock(D d, const T* x, const T* g, T* y, std::size_t count, const LaneConstants<Lanes<D>>& k) {
+HWY_INLINE void PartialBlock(D d, const T* x, const T* g, T* y, std::size_t count, const JobLanes<D>& c,
+                             hn::Vec<D>* acc) {
   constexpr std::size_t kMaxLanes = HWY_LANES(hn::TFromD<D>) * kBlockVectors<T>;
   HWY_ALIGN T xb[kMaxLanes] = {};
   HWY_ALIGN T gb[kMaxLanes] = {};
   HWY_ALIGN T yb[kMaxLanes];
   std::memcpy(xb, x, count * sizeof(T));
-  if constexpr (kOp == Op::backward) std::memcpy(gb, g, count * sizeof(T));
-  StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, xb, gb, k), yb);
+  if constexpr (kOp == Op::backward || kOp == Op::eps_grads) std::memcpy(gb, g, count * sizeof(T));
+  StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, xb, gb, c, acc), yb);
   std::memcpy(y, yb, count * sizeof(T));
 }
 
@@ -84,22 +130,31 @@ HWY_INLINE void PartialBlock(D d, const T* x, const T* g, T* y, std::size_t coun
 template <Op kOp, class T>
 HWY_INLINE void PrefetchAhead(const T* x, const T* g) {
   hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(x) + tuning::kPrefetchBytes));
-  if constexpr (kOp == Op::backward) {
+  if constexpr (kOp == Op::backward || kOp == Op::eps_grads) {
     hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(g) + tuning::kPrefetchBytes));
   }
 }
 
+/// Blocks whose grad_out df/deps are summed in the math type before the sum moves to double:
+/// short enough that float's rounding stays near one ulp of the partial sums.
+constexpr std::size_t kSumBlocks = 32;
+
 /// job.out[i] for i in [begin, end). kStream: the body is stored with non-temporal stores
-/// (after a head that aligns the output), for arrays far larger than the caches.
+/// (after a head that aligns the output), for arrays far larger than the caches. eps_grads
+/// returns the sum of grad_out df/deps over the range, in the same order whatever the threads.
 template <int N, bool kSegem, Op kOp, bool kStream, class T>
-HWY_NOINLINE HWY_FLATTEN void RunRange(const KernelJob<T>& job, std::size_t begin, std::size_t end) {
+HWY_NOINLINE HWY_FLATTEN double RunRange(const KernelJob<T>& job, std::size_t begin, std::size_t end) {
   using D = MathTag<T>;
   const D d;
   const std::size_t step = BlockLanes<T>(d);
-  const LaneConstants<Lanes<D>> k = lane_constants<Lanes<D>>(job.c, Splat<D>());
+  const JobLanes<D> c{lane_constants<Lanes<D>>(job.c, Splat<D>()), eps_lane_scale<Lanes<D>>(job.scale, Splat<D>()),
+                      job.eps_c};
   const T* x = job.x;
-  const T* g = kOp == Op::backward ? job.grad_out : x;  // never read in forward
+  const T* g = (kOp == Op::backward || kOp == Op::eps_grads) ? job.grad_out : x;  // read only by those two
   T* y = job.out;
+  hn::Vec<D> acc = hn::Zero(d);
+  double sum = 0;
+  std::size_t pending = 0;  // blocks in acc
 
   std::size_t i = begin;
   if constexpr (kStream) {
@@ -107,22 +162,31 @@ HWY_NOINLINE HWY_FLATTEN void RunRange(const KernelJob<T>& job, std::size_t begi
     const std::size_t misalign = reinterpret_cast<std::uintptr_t>(y + i) % block_bytes;
     const std::size_t head = misalign == 0 ? 0 : (block_bytes - misalign) / sizeof(T);
     if (head != 0 && head < end - i && misalign % sizeof(T) == 0) {
-      PartialBlock<N, kSegem, kOp>(d, x + i, g + i, y + i, head, k);
+      PartialBlock<N, kSegem, kOp>(d, x + i, g + i, y + i, head, c, &acc);
       i += head;
     }
     if (reinterpret_cast<std::uintptr_t>(y + i) % block_bytes == 0) {
       for (; i + step <= end; i += step) {
         PrefetchAhead<kOp>(x + i, g + i);
-        StoreBlock<true>(d, ComputeBlock<N, kSegem, kOp>(d, x + i, g + i, k), y + i);
+        StoreBlock<true>(d, ComputeBlock<N, kSegem, kOp>(d, x + i, g + i, c, &acc), y + i);
       }
       hwy::FlushStream();  // non-temporal stores are weakly ordered: fence before returning
     }
   }
   for (; i + step <= end; i += step) {
     PrefetchAhead<kOp>(x + i, g + i);
-    StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, x + i, g + i, k), y + i);
+    StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, x + i, g + i, c, &acc), y + i);
+    if constexpr (kOp == Op::eps_grads) {
+      if (++pending == kSumBlocks) {
+        sum += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, acc)));
+        acc = hn::Zero(d);
+        pending = 0;
+      }
+    }
   }
-  if (i < end) PartialBlock<N, kSegem, kOp>(d, x + i, g + i, y + i, end - i, k);
+  if (i < end) PartialBlock<N, kSegem, kOp>(d, x + i, g + i, y + i, end - i, c, &acc);
+  if constexpr (kOp == Op::eps_grads) sum += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, acc)));
+  return sum;
 }
 
 // Streaming needs whole stored vectors of at least 16 bytes (Highway's 128-bit Stream writes
@@ -153,12 +217,30 @@ RangeFn<T> PickStream(const KernelJob<T>& job) {
   return PickOrder<kSegem, kOp, false, T>(job.c.n);
 }
 
+template <Op kOp, class T>
+RangeFn<T> PickVariant(const KernelJob<T>& job) {
+  if constexpr (kOp == Op::eps_grads) {  // never streamed: the sum is taken block by block
+    return job.variant == Variant::segem ? PickOrder<true, kOp, false, T>(job.c.n)
+                                         : PickOrder<false, kOp, false, T>(job.c.n);
+  } else {
+    return job.variant == Variant::segem ? PickStream<true, kOp>(job) : PickStream<false, kOp>(job);
+  }
+}
+
 /// The loop for this target and this job's (variant, N, op).
 template <class T>
 RangeFn<T> Pick(const KernelJob<T>& job) {
-  const bool segem = job.variant == Variant::segem;
-  if (job.op == Op::forward) return segem ? PickStream<true, Op::forward>(job) : PickStream<false, Op::forward>(job);
-  return segem ? PickStream<true, Op::backward>(job) : PickStream<false, Op::backward>(job);
+  switch (job.op) {
+    case Op::forward:
+      return PickVariant<Op::forward>(job);
+    case Op::backward:
+      return PickVariant<Op::backward>(job);
+    case Op::eps_partial:
+      return PickVariant<Op::eps_partial>(job);
+    case Op::eps_grads:
+      return PickVariant<Op::eps_grads>(job);
+  }
+  return nullptr;  // unreachable
 }
 
 // ---- The 16-bit conversions alone (convert.h): same loads/stores, same tail handling ----------
@@ -230,6 +312,7 @@ HWY_AFTER_NAMESPACE();
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "src/cpu/convert.h"
 #include "src/cpu/kernels.h"
@@ -279,6 +362,23 @@ void parallel_ranges(std::size_t n, int threads, const Body& body) {
   }
 }
 
+/// The sum of body(begin, end) over fixed chunks of [0, n), added in chunk order: the same bits
+/// for any number of threads (and serially, the same chunks).
+template <class Body>
+double chunked_sum(std::size_t n, int threads, const Body& body) {
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> partial(chunks, 0.0);
+  const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), chunks));
+#pragma omp parallel for num_threads(team) schedule(static) if (n >= kParallelMin && team > 1)
+  for (std::ptrdiff_t c = 0; c < static_cast<std::ptrdiff_t>(chunks); ++c) {
+    const std::size_t begin = static_cast<std::size_t>(c) * kChunk;
+    partial[static_cast<std::size_t>(c)] = body(begin, std::min(n, begin + kChunk));
+  }
+  double sum = 0;
+  for (const double s : partial) sum += s;
+  return sum;
+}
+
 template <class T>
 RangeFn<T> pick(const KernelJob<T>& job) {
   if constexpr (std::is_same_v<T, double>) return HWY_DYNAMIC_DISPATCH(PickF64)(job);
@@ -287,24 +387,52 @@ RangeFn<T> pick(const KernelJob<T>& job) {
   else return HWY_DYNAMIC_DISPATCH(PickBF16)(job);
 }
 
+/// The scalar reference on [b, e) for op (the binary64 path of spec 3.2).
 template <class T>
-void run(Op op, const Params& p, const T* grad_out, const T* x, T* out, std::size_t n, int threads) {
+double reference_range(Op op, const Params& p, const T* grad_out, const T* x, T* out, std::size_t b, std::size_t e) {
+  switch (op) {
+    case Op::forward:
+      reference::forward(p, x + b, out + b, e - b);
+      return 0;
+    case Op::backward:
+      reference::backward(p, grad_out + b, x + b, out + b, e - b);
+      return 0;
+    case Op::eps_partial:
+      reference::eps_partial(p, EpsPartialKind::df_deps, x + b, out + b, e - b);
+      return 0;
+    case Op::eps_grads:
+      return reference::eps_grads(p, grad_out + b, x + b, out + b, e - b);
+  }
+  return 0;
+}
+
+/// Runs op over [0, n); returns the sum of eps_grads (0 for the others).
+template <class T>
+double run(Op op, const Params& p, const T* grad_out, const T* x, T* out, std::size_t n, int threads) {
   validate(p);
   const int team = resolve_threads(threads);
-  if (n == 0) return;
+  if (n == 0) return 0;
+  const auto over_range = [&](const auto& range) {
+    if (op == Op::eps_grads) return chunked_sum(n, team, range);
+    parallel_ranges(n, team, [&](std::size_t b, std::size_t e) { range(b, e); });
+    return 0.0;
+  };
   if constexpr (!std::is_same_v<T, double>) {
-    if (!eps_fits_binary32(p.eps)) {  // spec 3.2: binary32 constants would lose precision
-      parallel_ranges(n, team, [&](std::size_t b, std::size_t e) {
-        if (op == Op::forward) reference::forward(p, x + b, out + b, e - b);
-        else reference::backward(p, grad_out + b, x + b, out + b, e - b);
-      });
-      return;
-    }
+    if (!eps_fits_binary32(p.eps))  // spec 3.2: binary32 constants would lose precision
+      return over_range([&](std::size_t b, std::size_t e) { return reference_range(op, p, grad_out, x, out, b, e); });
   }
-  const KernelJob<T> job{op, p.variant, x, grad_out, out, make_constants<opmath_t<T>>(p),
-                         n * sizeof(T) >= kStreamMinBytes};
+  using M = opmath_t<T>;
+  const KernelJob<T> job{op,
+                         p.variant,
+                         x,
+                         grad_out,
+                         out,
+                         make_constants<M>(p),
+                         make_eps_scale<M>(p.N, p.eps),
+                         make_eps_grad_constants<M>(p.N, p.eps),
+                         op != Op::eps_grads && n * sizeof(T) >= kStreamMinBytes};
   const RangeFn<T> range = pick(job);
-  parallel_ranges(n, team, [&](std::size_t b, std::size_t e) { range(job, b, e); });
+  return over_range([&](std::size_t b, std::size_t e) { return range(job, b, e); });
 }
 
 }  // namespace
@@ -330,6 +458,25 @@ void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::siz
   });
 }
 
+template <class T>
+void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads) {
+  if (which == EpsPartialKind::df_deps) {
+    run<T>(Op::eps_partial, p, nullptr, x, out, n, threads);
+    return;
+  }
+  // The second derivatives in eps serve second-order autograd only: the scalar algorithm.
+  validate(p);
+  const int team = resolve_threads(threads);
+  if (n == 0) return;
+  parallel_ranges(n, team,
+                  [&](std::size_t b, std::size_t e) { reference::eps_partial(p, which, x + b, out + b, e - b); });
+}
+
+template <class T>
+double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads) {
+  return run<T>(Op::eps_grads, p, grad_out, x, grad_in, n, threads);
+}
+
 const char* simd_target() { return HWY_DYNAMIC_DISPATCH(ChosenTargetName)(); }
 
 template <class T>
@@ -347,10 +494,12 @@ template void widen_to_float<bfloat16>(const bfloat16*, float*, std::size_t);
 template void narrow_from_float<half>(const float*, half*, std::size_t);
 template void narrow_from_float<bfloat16>(const float*, bfloat16*, std::size_t);
 
-#define GEM_CPU_KERNELS_INSTANTIATE(T)                                                             \
-  template void forward<T>(const Params&, const T*, T*, std::size_t, int);                         \
-  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, int);              \
-  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, int);
+#define GEM_CPU_KERNELS_INSTANTIATE(T)                                                         \
+  template void forward<T>(const Params&, const T*, T*, std::size_t, int);                     \
+  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, int);          \
+  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, int);    \
+  template void eps_partial<T>(const Params&, EpsPartialKind, const T*, T*, std::size_t, int); \
+  template double eps_grads<T>(const Params&, const T*, const T*, T*, std::size_t, int);
 GEM_CPU_KERNELS_INSTANTIATE(double)
 GEM_CPU_KERNELS_INSTANTIATE(float)
 GEM_CPU_KERNELS_INSTANTIATE(half)

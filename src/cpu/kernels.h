@@ -4,6 +4,13 @@
 //   forward:        y[i]       = f(x[i])
 //   backward:       grad_in[i] = grad_out[i] * f'(x[i])          (the only meaning of "backward")
 //   backward_grad2: out[i]     = grad[i] * f''(x[i])             (second-order autograd)
+//   eps_partial:    out[i]     = df/deps, d2f/(dx deps) or d2f/deps2 at x[i]   (learnable eps)
+//   eps_grads:      grad_in[i] = grad_out[i] * f'(x[i]), returning sum_i grad_out[i] df/deps(x[i]):
+//                   both gradients of a learnable eps in one pass
+//
+// Each also comes with one eps per channel (ChannelEps, as PReLU's weight): element i of the
+// array belongs to channel (i / inner) % channels, the layout of a dense tensor whose channel
+// dimension has stride `inner`.
 //
 // T is double, float, gem::half or gem::bfloat16 (16-bit types are computed in float and
 // rounded once). Any length (0 is fine) and alignment; outputs may alias inputs exactly
@@ -14,6 +21,7 @@
 
 #include <cstddef>
 
+#include "gem/act/gem_eps_grad.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
 
@@ -35,6 +43,37 @@ void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::s
 template <class T>
 void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
 
+/// df/deps is SIMD (include/gem/act/gem_eps_lanes.h); the second derivatives in eps, needed by
+/// second-order autograd only, run the scalar algorithm of gem_eps_grad.h.
+template <class T>
+void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads = 0);
+
+/// The sum is accumulated over fixed chunks in a fixed order: the same bits for any thread count.
+template <class T>
+double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
+
+/// One eps per channel (validated, channels > 0 values); variant egem or segem.
+struct ChannelEps {
+  Variant variant = Variant::egem;
+  int N = 1;
+  const double* eps = nullptr;
+  std::size_t channels = 1, inner = 1;
+};
+
+template <class T>
+void forward(const ChannelEps& a, const T* x, T* y, std::size_t n, int threads = 0);
+template <class T>
+void backward(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
+template <class T>
+void backward_grad2(const ChannelEps& a, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
+template <class T>
+void eps_partial(const ChannelEps& a, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads = 0);
+/// grad_in = grad_out f'(x); eps_grad[c] = the sum over channel c of grad_out df/deps, in a fixed
+/// order (the same bits for any thread count).
+template <class T>
+void eps_grads(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, double* eps_grad, std::size_t n,
+               int threads = 0);
+
 /// The plain scalar path (one element at a time through include/gem/act/gem.h), single
 /// threaded: the reference every other path is tested against.
 namespace reference {
@@ -44,6 +83,12 @@ template <class T>
 void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n);
 template <class T>
 void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n);
+/// gem_eps_grad.h in the math type of T (it needs no binary64 fallback).
+template <class T>
+void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n);
+/// grad_in = grad_out f'(x), returning sum grad_out df/deps (accumulated in double).
+template <class T>
+double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n);
 }  // namespace reference
 
 /// Name of the SIMD target the dispatcher picked on this machine (e.g. "AVX3_SPR").

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "gem/act/gem.h"
+#include "gem/act/gem_eps_grad.h"
 #include "gem/act/gem_constants.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
@@ -67,10 +68,33 @@ void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::siz
   run<T>(p, 2, grad, x, out, n);
 }
 
-#define GEM_CPU_REFERENCE_INSTANTIATE(T)                                                   \
-  template void forward<T>(const Params&, const T*, T*, std::size_t);                      \
-  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t);           \
-  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t);
+template <class T>
+void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n) {
+  validate(p);
+  using W = opmath_t<T>;
+  const EpsGradConstants<W> c = make_eps_grad_constants<W>(p.N, p.eps);
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = narrow<T>(gem_eps_partial(p.variant, which, static_cast<W>(widen(x[i])), c));
+}
+
+template <class T>
+double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n) {
+  backward(p, grad_out, x, grad_in, n);
+  using W = opmath_t<T>;
+  const EpsGradConstants<W> c = make_eps_grad_constants<W>(p.N, p.eps);
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    sum += static_cast<double>(widen(grad_out[i])) *
+           static_cast<double>(gem_eps_partial(p.variant, EpsPartialKind::df_deps, static_cast<W>(widen(x[i])), c));
+  return sum;
+}
+
+#define GEM_CPU_REFERENCE_INSTANTIATE(T)                                                  \
+  template void forward<T>(const Params&, const T*, T*, std::size_t);                     \
+  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t);          \
+  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t);    \
+  template void eps_partial<T>(const Params&, EpsPartialKind, const T*, T*, std::size_t); \
+  template double eps_grads<T>(const Params&, const T*, const T*, T*, std::size_t);
 GEM_CPU_REFERENCE_INSTANTIATE(double)
 GEM_CPU_REFERENCE_INSTANTIATE(float)
 GEM_CPU_REFERENCE_INSTANTIATE(half)

@@ -86,6 +86,10 @@ template <class D>
 inline LaneMask<D> mask_or(LaneMask<D> a, LaneMask<D> b) {
   return {hn::Or(a.m, b.m)};
 }
+template <class D>
+inline LaneMask<D> mask_and(LaneMask<D> a, LaneMask<D> b) {
+  return {hn::And(a.m, b.m)};
+}
 
 }  // namespace HWY_NAMESPACE
 }  // namespace gem::cpu

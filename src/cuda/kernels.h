@@ -7,6 +7,7 @@
 //   eps_partial:    out[i]     = df/deps, d2f/(dx deps) or d2f/deps2 at x[i]  (learnable eps)
 //   bias_forward:   y[r, c]    = f(z[r, c]),  z = x[r, c] + bias[c]  (rows x channels, row-major)
 //   bias_backward:  grad_x[r, c] = grad_out[r, c] * f'(z[r, c]),  grad_bias[c] = sum_r grad_x[r, c]
+//   channel_op:     any of the above per element with one eps per channel (a learnable eps)
 //
 // T is double, float, gem::half or gem::bfloat16. 16-bit types are computed in float and rounded
 // once; float and 16-bit types with eps outside [2^-126, FLT_MAX] are computed in double per
@@ -46,6 +47,21 @@ void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::siz
 /// std::invalid_argument for another `which`.
 template <class T>
 void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, cudaStream_t stream);
+
+/// What channel_op computes per element, before the optional grad factor.
+enum class ChannelOp { value, grad, grad2, df_deps, d2f_dx_deps, d2f_deps2 };
+
+/// Bytes of device memory channel_op needs for the constants of `channels` channels.
+template <class T>
+std::size_t channel_table_bytes(std::size_t channels);
+
+/// One eps per channel (eps: `channels` values on the host): out[i] = (g ? g[i] : 1) * op(x[i])
+/// with element i in channel (i / inner) % channels. The constants go to `device_table` (at least
+/// channel_table_bytes bytes, on the current device) by an asynchronous copy on `stream`.
+/// Throws std::invalid_argument for bad parameters or a small table.
+template <class T>
+void channel_op(ChannelOp op, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner, const T* g,
+                const T* x, T* out, std::size_t n, void* device_table, std::size_t table_bytes, cudaStream_t stream);
 
 /// y = f(x + bias), bias broadcast over the rows of a row-major [rows, channels] array.
 template <class T>

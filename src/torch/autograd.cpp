@@ -7,11 +7,14 @@
 //                                   dx  = backward_grad2(g go, x)       = g go f''(x)
 //   o  = backward_grad2(gr, x)      dgr = backward_grad2(g, x)          (dx would need f''': refused)
 //
-// With eps a tensor (learnable), f = f(x; eps) and, writing f_e = df/deps etc. (eps_partial):
-//   y  = forward_eps_tensor(x, eps)        dx = backward_eps_tensor(g, x, eps),  deps = sum(g f_e)
+// With eps a tensor (learnable; one value or one per channel), f = f(x; eps) and, writing
+// f_e = df/deps etc. (eps_partial) and S for the sum over each channel's elements:
+//   y  = forward_eps_tensor(x, eps)        dx = backward_eps_tensor(g, x, eps),  deps = S(g f_e)
+//                                          (both from eps_tensor_grads in one pass, without a graph)
 //   gi = backward_eps_tensor(go, x, eps)   dgo = backward_eps_tensor(g, x, eps),
-//                                          dx = backward_grad2(g go, x),         deps = sum(g go f'_e)
-//   p  = eps_partial(x, eps, 0) = f_e      dx = g f'_e,  deps = sum(g f_ee)
+//                                          dx = backward_grad2_eps_tensor(g go, x, eps), deps = S(g go f'_e)
+//   o  = backward_grad2_eps_tensor(gr, x)  dgr = backward_grad2_eps_tensor(g, x, eps) (dx, deps: refused)
+//   p  = eps_partial(x, eps, 0) = f_e      dx = g f'_e,  deps = S(g f_ee)
 // which is everything first and second order need; a third order is refused with a message.
 // The nodes save x (and grad_out, eps), never the output: f' and f'' need x, and y does not
 // determine x (E-GEM is 0 on the whole negative axis).
@@ -23,6 +26,8 @@
 #include <torch/library.h>
 
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "gem/torch/functional.h"
 #include "src/torch/op_args.h"
@@ -47,12 +52,21 @@ Params saved_params(AutogradContext* ctx) {
   return Params{saved_variant(ctx), saved_order(ctx), ctx->saved_data["eps"].toDouble()};
 }
 
-/// sum(a * b) in at least float, shaped and typed like eps (the gradient of a one-element eps).
-at::Tensor reduce_to_eps(const at::Tensor& a, const at::Tensor& b, const at::Tensor& eps) {
+/// The gradient of eps from per-element terms a * b: their sum over each channel (over
+/// everything for one eps), in at least float, shaped and typed like eps.
+at::Tensor reduce_to_eps(const at::Tensor& a, const at::Tensor& b, const at::Tensor& eps, int64_t channel_dim) {
   const bool narrow_type = a.scalar_type() == at::kHalf || a.scalar_type() == at::kBFloat16;
   const at::Tensor product = narrow_type ? a.to(at::kFloat) * b.to(at::kFloat) : a * b;
-  return product.sum().reshape(eps.sizes()).to(eps.scalar_type());
+  if (eps.numel() == 1) return product.sum().reshape(eps.sizes()).to(eps.scalar_type());
+  const int64_t dim = channel_dimension(product, channel_dim);
+  std::vector<int64_t> others;
+  for (int64_t d = 0; d < product.dim(); ++d)
+    if (d != dim) others.push_back(d);
+  return product.sum(others).reshape(eps.sizes()).to(eps.scalar_type());
 }
+
+void save_channel_dim(AutogradContext* ctx, int64_t channel_dim) { ctx->saved_data["channel_dim"] = channel_dim; }
+int64_t saved_channel_dim(AutogradContext* ctx) { return ctx->saved_data["channel_dim"].toInt(); }
 
 [[noreturn]] void refuse_third_order(const char* op, const char* wrt) {
   C10_THROW_ERROR(NotImplementedError,
@@ -124,13 +138,14 @@ struct GemBackwardGrad2 : public torch::autograd::Function<GemBackwardGrad2> {
 
 struct GemEpsPartial : public torch::autograd::Function<GemEpsPartial> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, c10::string_view variant, int64_t N,
-                            const at::Tensor& eps, int64_t which) {
+                            const at::Tensor& eps, int64_t which, int64_t channel_dim) {
     save_params(ctx, variant, N);
+    save_channel_dim(ctx, channel_dim);
     ctx->saved_data["which"] = which;
     ctx->save_for_backward({x, eps});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::eps_partial(x, variant_from("gem::eps_partial", variant), static_cast<int>(N), eps,
-                                  static_cast<EpsPartial>(which));
+                                  static_cast<EpsPartial>(which), channel_dim);
   }
   // Only df/deps has the derivatives we implement: d/dx = d2f/(dx deps), d/deps = d2f/deps2.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -141,42 +156,53 @@ struct GemEpsPartial : public torch::autograd::Function<GemEpsPartial> {
     const at::Tensor &x = saved[0], &eps = saved[1], &g = grads[0];
     const Variant v = saved_variant(ctx);
     const int N = saved_order(ctx);
+    const int64_t cd = saved_channel_dim(ctx);
     at::Tensor d_x, d_eps;
-    if (needs_x) d_x = g * torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_dx_deps);
-    if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_deps2), eps);
-    return {d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor()};
+    if (needs_x) d_x = g * torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_dx_deps, cd);
+    if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_deps2, cd), eps, cd);
+    return {d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor(), at::Tensor()};
   }
 };
 
 struct GemForwardEpsTensor : public torch::autograd::Function<GemForwardEpsTensor> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, c10::string_view variant, int64_t N,
-                            const at::Tensor& eps) {
+                            const at::Tensor& eps, int64_t channel_dim) {
     save_params(ctx, variant, N);
+    save_channel_dim(ctx, channel_dim);
     ctx->save_for_backward({x, eps});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
-    return torch_ext::forward_eps_tensor(x, variant_from("gem::forward_eps_tensor", variant), static_cast<int>(N),
-                                         eps);
+    return torch_ext::forward_eps_tensor(x, variant_from("gem::forward_eps_tensor", variant), static_cast<int>(N), eps,
+                                         channel_dim);
   }
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &eps = saved[1], &g = grads[0];
     const Variant v = saved_variant(ctx);
     const int N = saved_order(ctx);
+    const int64_t cd = saved_channel_dim(ctx);
+    const bool needs_x = ctx->needs_input_grad(0), needs_eps = ctx->needs_input_grad(1);
     at::Tensor d_x, d_eps;
-    if (ctx->needs_input_grad(0)) d_x = torch_ext::backward_eps_tensor(g, x, v, N, eps);
-    if (ctx->needs_input_grad(1)) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, EpsPartial::df_deps), eps);
-    return {d_x, at::Tensor(), at::Tensor(), d_eps};
+    if (needs_eps && !at::GradMode::is_enabled()) {
+      // The training step: both gradients in one pass over x and g.
+      std::tie(d_x, d_eps) = torch_ext::eps_tensor_grads(g, x, v, N, eps, cd);
+      if (!needs_x) d_x = at::Tensor();
+    } else {  // create_graph: pieces that have gradients of their own, for second order
+      if (needs_x) d_x = torch_ext::backward_eps_tensor(g, x, v, N, eps, cd);
+      if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, EpsPartial::df_deps, cd), eps, cd);
+    }
+    return {d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor()};
   }
 };
 
 struct GemBackwardEpsTensor : public torch::autograd::Function<GemBackwardEpsTensor> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& grad_out, const at::Tensor& x,
-                            c10::string_view variant, int64_t N, const at::Tensor& eps) {
+                            c10::string_view variant, int64_t N, const at::Tensor& eps, int64_t channel_dim) {
     save_params(ctx, variant, N);
+    save_channel_dim(ctx, channel_dim);
     ctx->save_for_backward({grad_out, x, eps});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::backward_eps_tensor(grad_out, x, variant_from("gem::backward_eps_tensor", variant),
-                                          static_cast<int>(N), eps);
+                                          static_cast<int>(N), eps, channel_dim);
   }
   // d(go f'(x; eps))/dgo = f', /dx = go f'', /deps = go df'/deps.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -184,16 +210,36 @@ struct GemBackwardEpsTensor : public torch::autograd::Function<GemBackwardEpsTen
     const at::Tensor &grad_out = saved[0], &x = saved[1], &eps = saved[2], &g = grads[0];
     const Variant v = saved_variant(ctx);
     const int N = saved_order(ctx);
+    const int64_t cd = saved_channel_dim(ctx);
     at::Tensor d_grad_out, d_x, d_eps;
-    if (ctx->needs_input_grad(0)) d_grad_out = torch_ext::backward_eps_tensor(g, x, v, N, eps);
-    if (ctx->needs_input_grad(1)) {
-      // backward_grad2 takes eps as a number: its result would not carry a gradient to eps.
-      if (at::GradMode::is_enabled() && eps.requires_grad()) refuse_third_order("gem::backward_eps_tensor", "eps");
-      d_x = torch_ext::backward_grad2(g * grad_out, x, Params{v, N, eps.item<double>()});
-    }
+    if (ctx->needs_input_grad(0)) d_grad_out = torch_ext::backward_eps_tensor(g, x, v, N, eps, cd);
+    if (ctx->needs_input_grad(1)) d_x = torch_ext::backward_grad2_eps_tensor(g * grad_out, x, v, N, eps, cd);
     if (ctx->needs_input_grad(2))
-      d_eps = reduce_to_eps(g * grad_out, torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_dx_deps), eps);
-    return {d_grad_out, d_x, at::Tensor(), at::Tensor(), d_eps};
+      d_eps = reduce_to_eps(g * grad_out, torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_dx_deps, cd), eps, cd);
+    return {d_grad_out, d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor()};
+  }
+};
+
+struct GemBackwardGrad2EpsTensor : public torch::autograd::Function<GemBackwardGrad2EpsTensor> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& grad, const at::Tensor& x, c10::string_view variant,
+                            int64_t N, const at::Tensor& eps, int64_t channel_dim) {
+    save_params(ctx, variant, N);
+    save_channel_dim(ctx, channel_dim);
+    ctx->save_for_backward({x, eps});
+    at::AutoDispatchBelowADInplaceOrView below_autograd;
+    return torch_ext::backward_grad2_eps_tensor(grad, x, variant_from("gem::backward_grad2_eps_tensor", variant),
+                                                static_cast<int>(N), eps, channel_dim);
+  }
+  // Linear in grad; the x- and eps-derivatives would be third-order derivatives of f.
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    if (ctx->needs_input_grad(1)) refuse_third_order("gem::backward_grad2_eps_tensor", "x");
+    if (ctx->needs_input_grad(2)) refuse_third_order("gem::backward_grad2_eps_tensor", "eps");
+    const auto saved = ctx->get_saved_variables();
+    at::Tensor d_grad;
+    if (ctx->needs_input_grad(0))
+      d_grad = torch_ext::backward_grad2_eps_tensor(grads[0], saved[0], saved_variant(ctx), saved_order(ctx), saved[1],
+                                                    saved_channel_dim(ctx));
+    return {d_grad, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -210,17 +256,36 @@ at::Tensor backward_grad2_autograd(const at::Tensor& grad, const at::Tensor& x, 
                                    double eps) {
   return GemBackwardGrad2::apply(grad, x, variant, N, eps);
 }
-at::Tensor forward_eps_tensor_autograd(const at::Tensor& x, c10::string_view variant, int64_t N,
-                                       const at::Tensor& eps) {
-  return GemForwardEpsTensor::apply(x, variant, N, eps);
+at::Tensor forward_eps_tensor_autograd(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
+                                       int64_t channel_dim) {
+  return GemForwardEpsTensor::apply(x, variant, N, eps, channel_dim);
 }
 at::Tensor backward_eps_tensor_autograd(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant,
-                                        int64_t N, const at::Tensor& eps) {
-  return GemBackwardEpsTensor::apply(grad_out, x, variant, N, eps);
+                                        int64_t N, const at::Tensor& eps, int64_t channel_dim) {
+  return GemBackwardEpsTensor::apply(grad_out, x, variant, N, eps, channel_dim);
+}
+at::Tensor backward_grad2_eps_tensor_autograd(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant,
+                                              int64_t N, const at::Tensor& eps, int64_t channel_dim) {
+  return GemBackwardGrad2EpsTensor::apply(grad, x, variant, N, eps, channel_dim);
 }
 at::Tensor eps_partial_autograd(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
-                                int64_t which) {
-  return GemEpsPartial::apply(x, variant, N, eps, which);
+                                int64_t which, int64_t channel_dim) {
+  return GemEpsPartial::apply(x, variant, N, eps, which, channel_dim);
+}
+
+// eps_tensor_grads is what the nodes call to compute gradients, not an op of a model: asking for
+// its own gradient is refused rather than silently detached.
+std::tuple<at::Tensor, at::Tensor> eps_tensor_grads_autograd(const at::Tensor& grad_out, const at::Tensor& x,
+                                                             c10::string_view variant, int64_t N, const at::Tensor& eps,
+                                                             int64_t channel_dim) {
+  if (at::GradMode::is_enabled())
+    for (const at::Tensor& t : {grad_out, x, eps})
+      TORCH_CHECK(!t.requires_grad(),
+                  "gem::eps_tensor_grads is not differentiable; compose backward_eps_tensor "
+                  "and eps_partial (as the autograd of forward_eps_tensor does) for second order");
+  at::AutoDispatchBelowADInplaceOrView below_autograd;
+  return torch_ext::eps_tensor_grads(grad_out, x, variant_from("gem::eps_tensor_grads", variant), static_cast<int>(N),
+                                     eps, channel_dim);
 }
 
 // out= ops are not differentiable (as torch's own out= functions): refuse when a gradient is
@@ -267,6 +332,8 @@ TORCH_LIBRARY_IMPL(gem, Autograd, m) {
   m.impl("backward_grad2", &backward_grad2_autograd);
   m.impl("forward_eps_tensor", &forward_eps_tensor_autograd);
   m.impl("backward_eps_tensor", &backward_eps_tensor_autograd);
+  m.impl("backward_grad2_eps_tensor", &backward_grad2_eps_tensor_autograd);
+  m.impl("eps_tensor_grads", &eps_tensor_grads_autograd);
   m.impl("eps_partial", &eps_partial_autograd);
 }
 

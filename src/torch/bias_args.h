@@ -5,7 +5,10 @@
 #include <ATen/core/Tensor.h>
 #include <c10/util/Exception.h>
 
+#include <ATen/ops/zeros_like.h>
+
 #include <cstddef>
+#include <vector>
 
 #include "src/torch/op_args.h"
 
@@ -21,6 +24,15 @@ inline void check_bias(const char* op, const at::Tensor& x, const at::Tensor& bi
   TORCH_CHECK_TYPE(bias.scalar_type() == x.scalar_type(), op, ": bias dtype ", bias.scalar_type(),
                    " does not match x dtype ", x.scalar_type());
   TORCH_CHECK(bias.device() == x.device(), op, ": bias is on ", bias.device(), " but x is on ", x.device());
+}
+
+/// grad_bias: the sum of grad_x over every dimension but the last, accumulated in float (double
+/// for double) and rounded once to bias's dtype.
+inline at::Tensor column_sums(const at::Tensor& grad_x, const at::Tensor& bias) {
+  if (bias.numel() == 0) return at::zeros_like(bias);
+  const at::ScalarType acc = grad_x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
+  const std::vector<int64_t> rows{0};
+  return grad_x.reshape({-1, grad_x.size(-1)}).sum(rows, /*keepdim=*/false, acc).to(bias.scalar_type());
 }
 
 /// The [rows, channels] view the kernels see (x made contiguous first).

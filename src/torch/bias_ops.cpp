@@ -4,16 +4,15 @@
 //   gem::bias_backward(grad_out, x, bias, variant, N, eps) -> (grad_x, grad_bias)
 //       grad_x = grad_out * f'(x + bias),  grad_bias = grad_x summed over every dimension but the last
 //
-// On CUDA one kernel pass replaces the pair (src/torch/cuda_ops.cpp, src/cuda/bias.cuh). Here: the
-// schemas (a fragment of the gem library), the CPU kernels as the composition they stand for
-// (z = x + bias in the storage type, then gem::forward / gem::backward), and autograd. Backward
-// without a graph calls gem::bias_backward; with create_graph it composes differentiable ops
-// (x + bias, gem::backward, sum), so second order works wherever gem::backward has it.
+// On CUDA one kernel pass replaces the pair (src/cuda/bias.cuh); on the CPU it is the composition
+// it stands for (cpu_ops.cpp). Both are device ops (device_ops.h). Here: the schemas (a fragment
+// of the gem library) and autograd. Backward without a graph calls gem::bias_backward; with
+// create_graph it composes differentiable ops (x + bias, gem::backward, sum), so second order
+// works wherever gem::backward has it.
 #include <ATen/TensorOperators.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/zeros_like.h>
 #include <torch/autograd.h>
 #include <torch/library.h>
 
@@ -43,37 +42,6 @@ const c10::TypedOperatorHandle<BiasBackwardFn>& bias_backward_op() {
   static const auto op =
       c10::Dispatcher::singleton().findSchemaOrThrow("gem::bias_backward", "").typed<BiasBackwardFn>();
   return op;
-}
-
-/// grad_bias: the sum over every dimension but the last, accumulated in float (double for
-/// double) and rounded once to bias's dtype.
-at::Tensor column_sums(const at::Tensor& grad_x, const at::Tensor& bias) {
-  if (bias.numel() == 0) return at::zeros_like(bias);
-  const at::ScalarType acc = grad_x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
-  const std::vector<int64_t> rows{0};
-  return grad_x.reshape({-1, grad_x.size(-1)}).sum(rows, /*keepdim=*/false, acc).to(bias.scalar_type());
-}
-
-// ---- CPU: the composition -------------------------------------------------------------------
-
-at::Tensor bias_forward_cpu(const at::Tensor& x, const at::Tensor& bias, c10::string_view variant, int64_t N,
-                            double eps) {
-  constexpr const char* op = "gem::bias_forward";
-  const Params p = params_from(op, variant, N, eps);
-  check_bias(op, x, bias);
-  return torch_ext::forward(x + bias, p);
-}
-
-std::tuple<at::Tensor, at::Tensor> bias_backward_cpu(const at::Tensor& grad_out, const at::Tensor& x,
-                                                     const at::Tensor& bias, c10::string_view variant, int64_t N,
-                                                     double eps) {
-  constexpr const char* op = "gem::bias_backward";
-  const Params p = params_from(op, variant, N, eps);
-  check_bias(op, x, bias);
-  check_like_x(op, "grad_out", grad_out, x);
-  at::Tensor grad_x = torch_ext::backward(grad_out, x + bias, p);
-  at::Tensor grad_bias = column_sums(grad_x, bias);
-  return {std::move(grad_x), std::move(grad_bias)};
 }
 
 // ---- Autograd -------------------------------------------------------------------------------
@@ -119,11 +87,6 @@ at::Tensor bias_forward_autograd(const at::Tensor& x, const at::Tensor& bias, c1
 TORCH_LIBRARY_FRAGMENT(gem, m) {
   m.def("bias_forward(Tensor x, Tensor bias, str variant, int N, float eps) -> Tensor");
   m.def("bias_backward(Tensor grad_out, Tensor x, Tensor bias, str variant, int N, float eps) -> (Tensor, Tensor)");
-}
-
-TORCH_LIBRARY_IMPL(gem, CPU, m) {
-  m.impl("bias_forward", &bias_forward_cpu);
-  m.impl("bias_backward", &bias_backward_cpu);
 }
 
 TORCH_LIBRARY_IMPL(gem, Autograd, m) { m.impl("bias_forward", &bias_forward_autograd); }

@@ -12,6 +12,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "gem/spec.h"
 #include "gem/torch/functional.h"
@@ -58,7 +59,18 @@ at::Tensor activation_spec(const at::Tensor& x, c10::string_view spec) {
   C10_THROW_ERROR(ValueError, c10::str("gem::activation: unhandled activation '", s.to_string(), "'"));
 }
 
+// spec_fields(spec) -> (kind, N, eps): a spec parsed once, here, for the Python modules that
+// build a GEM, EGEM or SEGEM from it (N and eps are 0 for the other kinds).
+std::tuple<std::string, int64_t, double> spec_fields(c10::string_view spec) {
+  const ActivationSpec s = parse_spec("gem::spec_fields", spec);
+  if (!s.is_gem_family()) return {kind_name(s.kind), 0, 0.0};
+  return {kind_name(s.kind), s.gem.N, s.gem.eps};
+}
+
 }  // namespace
+
+// No tensor argument, so no dispatch key: one kernel for every caller.
+TORCH_LIBRARY_FRAGMENT(gem, m) { m.def("spec_fields(str spec) -> (str, int, float)", &spec_fields); }
 
 TORCH_LIBRARY_IMPL(gem, CompositeImplicitAutograd, m) {
   m.impl("forward.spec", &forward_spec);

@@ -1,180 +1,124 @@
-// CPU kernels of the gem operators: check arguments, pick the storage type, make the buffers
-// flat once, allocate, and call the raw-pointer kernels of gem::cpu (src/cpu/kernels.h). The
-// eps-derivatives (only used with a learnable eps) loop here over include/gem/act/gem_eps_grad.h.
+// The CPU kernels of the gem operators: the table device_ops.h's op bodies call, each entry the
+// storage type's gem::cpu kernel (src/cpu/kernels.h) on buffers already checked, laid out and
+// allocated, with torch's intra-op thread count.
 #include <ATen/Parallel.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/core/Tensor.h>
-#include <ATen/ops/empty_like.h>
+#include <ATen/ops/empty.h>
 #include <torch/library.h>
 
 #include <cstddef>
+#include <vector>
 
-#include "gem/act/gem_eps_grad.h"
-#include "gem/numeric.h"
-#include "gem/torch/functional.h"
 #include "src/cpu/kernels.h"
-#include "src/torch/flat_tensors.h"
-#include "src/torch/op_args.h"
+#include "src/torch/bias_args.h"
+#include "src/torch/device_ops.h"
 
 namespace gem::torch_ext {
 namespace {
 
 std::size_t count(const at::Tensor& t) { return static_cast<std::size_t>(t.numel()); }
 
-// ---- The three kernels of gem::cpu on flat tensors of one layout --------------------------------
+int threads() { return at::get_num_threads(); }
 
-void run_forward(const Params& p, const at::Tensor& x, const at::Tensor& y) {
-  if (x.numel() == 0) return;
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::forward<T>(p, data<T>(x), data<T>(y), count(x), at::get_num_threads());
-  });
-}
+/// The activation for gem::cpu: its eps values read (and validated) once per call.
+struct CpuActivation {
+  std::vector<double> eps;
+  cpu::ChannelEps channels;
+  Params params;  // when there is one eps
 
-void run_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& grad_in) {
-  if (x.numel() == 0) return;
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::backward<T>(p, data<T>(grad_out), data<T>(x), data<T>(grad_in), count(x), at::get_num_threads());
-  });
-}
-
-void run_backward_grad2(const Params& p, const at::Tensor& grad, const at::Tensor& x, const at::Tensor& out) {
-  if (x.numel() == 0) return;
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
-    using T = decltype(tag);
-    cpu::backward_grad2<T>(p, data<T>(grad), data<T>(x), data<T>(out), count(x), at::get_num_threads());
-  });
-}
-
-// ---- Op kernels ---------------------------------------------------------------------------------
-
-at::Tensor forward_with(const char* op, const Params& p, const at::Tensor& x) {
-  check_floating(op, "x", x);
-  const at::Tensor xd = dense(x);
-  at::Tensor y = at::empty_like(xd);
-  run_forward(p, xd, y);
-  return y;
-}
-
-at::Tensor backward_with(const char* op, const Params& p, const at::Tensor& grad_out, const at::Tensor& x) {
-  check_floating(op, "x", x);
-  check_like_x(op, "grad_out", grad_out, x);
-  const auto [god, xd] = dense_pair(grad_out, x);
-  at::Tensor grad_in = at::empty_like(xd);
-  run_backward(p, god, xd, grad_in);
-  return grad_in;
-}
-
-at::Tensor forward_cpu(const at::Tensor& x, c10::string_view variant, int64_t N, double eps) {
-  constexpr const char* op = "gem::forward";
-  return forward_with(op, params_from(op, variant, N, eps), x);
-}
-
-at::Tensor backward_cpu(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
-                        double eps) {
-  constexpr const char* op = "gem::backward";
-  return backward_with(op, params_from(op, variant, N, eps), grad_out, x);
-}
-
-at::Tensor backward_grad2_cpu(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant, int64_t N,
-                              double eps) {
-  constexpr const char* op = "gem::backward_grad2";
-  const Params p = params_from(op, variant, N, eps);
-  check_floating(op, "x", x);
-  check_like_x(op, "grad", grad, x);
-  const auto [gd, xd] = dense_pair(grad, x);
-  at::Tensor out = at::empty_like(xd);
-  run_backward_grad2(p, gd, xd, out);
-  return out;
-}
-
-at::Tensor& forward_out_cpu(const at::Tensor& x, c10::string_view variant, int64_t N, double eps, at::Tensor& out) {
-  constexpr const char* op = "gem::forward_out";
-  const Params p = params_from(op, variant, N, eps);
-  check_floating(op, "x", x);
-  check_out(op, "out", out, x);
-  const at::Tensor xd = dense(x);
-  if (writable_in_place(out, xd)) {
-    run_forward(p, xd, out);
-  } else {
-    out.copy_(forward_with(op, p, xd));
+  CpuActivation(const char* op, const EpsChannels& a) : eps(eps_values(op, a)) {
+    channels = cpu::ChannelEps{a.variant, a.N, eps.data(), static_cast<std::size_t>(a.channels),
+                               static_cast<std::size_t>(a.inner)};
+    if (eps.size() == 1) params = Params{a.variant, a.N, eps[0]};
   }
-  return out;
-}
+  bool one_eps() const { return eps.size() == 1; }
+};
 
-at::Tensor& backward_out_cpu(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
-                             double eps, at::Tensor& grad_in) {
-  constexpr const char* op = "gem::backward_out";
-  const Params p = params_from(op, variant, N, eps);
-  check_floating(op, "x", x);
-  check_like_x(op, "grad_out", grad_out, x);
-  check_out(op, "grad_in", grad_in, x);
-  at::assert_no_partial_overlap(grad_in, grad_out);
-  const auto [god, xd] = dense_pair(grad_out, x);
-  if (writable_in_place(grad_in, xd)) {
-    run_backward(p, god, xd, grad_in);
-  } else {
-    grad_in.copy_(backward_with(op, p, god, xd));
-  }
-  return grad_in;
-}
-
-at::Tensor forward_eps_tensor_cpu(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps) {
-  constexpr const char* op = "gem::forward_eps_tensor";
-  check_floating(op, "x", x);
-  return forward_with(op, params_from_eps_tensor(op, variant, N, eps, x), x);
-}
-
-at::Tensor backward_eps_tensor_cpu(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant,
-                                   int64_t N, const at::Tensor& eps) {
-  constexpr const char* op = "gem::backward_eps_tensor";
-  check_floating(op, "x", x);
-  return backward_with(op, params_from_eps_tensor(op, variant, N, eps, x), grad_out, x);
-}
-
-// About 17 ns per element (float32, one thread, scalar frexp/ldexp; torch.ops.gem.eps_partial on
-// 2^22 elements, 2-core development VM under load): chunks of 2^13 elements take over 100 us,
-// far above the cost of a parallel region.
-constexpr int64_t kEpsPartialGrain = 1 << 13;
-
-template <class T>
-void eps_partial_kernel(const Params& p, EpsPartialKind which, const T* x, T* out, int64_t n) {
-  using W = opmath_t<T>;  // no binary64 fallback needed: the eps split keeps any eps exact
-  const EpsGradConstants<W> c = make_eps_grad_constants<W>(p.N, p.eps);
-  at::parallel_for(0, n, kEpsPartialGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i)
-      out[i] = narrow<T>(gem_eps_partial(p.variant, which, static_cast<W>(widen(x[i])), c));
-  });
-}
-
-at::Tensor eps_partial_cpu(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
-                           int64_t which) {
-  constexpr const char* op = "gem::eps_partial";
-  check_floating(op, "x", x);
-  TORCH_CHECK_VALUE(which >= 0 && which <= 2, op,
-                    ": which must be 0 (df/deps), 1 (d2f/(dx deps)) or 2 (d2f/deps2), got ", which);
-  const Params p = params_from_eps_tensor(op, variant, N, eps, x);
-  const at::Tensor xd = dense(x);
-  at::Tensor out = at::empty_like(xd);
-  if (xd.numel() == 0) return out;
-  dispatch_storage(xd.scalar_type(), [&](auto tag) {
+void forward(const char* op, const EpsChannels& a, const at::Tensor& x, const at::Tensor& y) {
+  const CpuActivation act(op, a);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
     using T = decltype(tag);
-    eps_partial_kernel<T>(p, static_cast<EpsPartialKind>(which), data<T>(xd), data<T>(out), xd.numel());
+    if (act.one_eps())
+      cpu::forward<T>(act.params, data<T>(x), data<T>(y), count(x), threads());
+    else
+      cpu::forward<T>(act.channels, data<T>(x), data<T>(y), count(x), threads());
   });
-  return out;
 }
+
+void backward(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
+              const at::Tensor& grad_in) {
+  const CpuActivation act(op, a);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    if (act.one_eps())
+      cpu::backward<T>(act.params, data<T>(grad_out), data<T>(x), data<T>(grad_in), count(x), threads());
+    else
+      cpu::backward<T>(act.channels, data<T>(grad_out), data<T>(x), data<T>(grad_in), count(x), threads());
+  });
+}
+
+void backward_grad2(const char* op, const EpsChannels& a, const at::Tensor& grad, const at::Tensor& x,
+                    const at::Tensor& out) {
+  const CpuActivation act(op, a);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    if (act.one_eps())
+      cpu::backward_grad2<T>(act.params, data<T>(grad), data<T>(x), data<T>(out), count(x), threads());
+    else
+      cpu::backward_grad2<T>(act.channels, data<T>(grad), data<T>(x), data<T>(out), count(x), threads());
+  });
+}
+
+void eps_grads(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
+               const at::Tensor& grad_in, const at::Tensor& eps_grad) {
+  const CpuActivation act(op, a);
+  std::vector<double> sums(act.eps.size(), 0.0);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::eps_grads<T>(act.channels, data<T>(grad_out), data<T>(x), data<T>(grad_in), sums.data(), count(x), threads());
+  });
+  // The sums are binary64; rounded once to eps's dtype.
+  eps_grad.copy_(at::from_blob(sums.data(), {static_cast<int64_t>(sums.size())}, at::kDouble));
+}
+
+void eps_partial(const char* op, const EpsChannels& a, EpsPartialKind which, const at::Tensor& x,
+                 const at::Tensor& out) {
+  const CpuActivation act(op, a);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    if (act.one_eps())
+      cpu::eps_partial<T>(act.params, which, data<T>(x), data<T>(out), count(x), threads());
+    else
+      cpu::eps_partial<T>(act.channels, which, data<T>(x), data<T>(out), count(x), threads());
+  });
+}
+
+// The fused bias ops are, on the CPU, the composition they stand for: z = x + bias in the storage
+// type, then the activation (one more pass than CUDA's fused kernel, the same bits).
+void bias_forward(const Params& p, const at::Tensor& x, const at::Tensor& bias, const at::Tensor& y) {
+  const at::Tensor z = x + bias;
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::forward<T>(p, data<T>(z), data<T>(y), count(z), threads());
+  });
+}
+
+void bias_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& bias,
+                   const at::Tensor& grad_x, const at::Tensor& grad_bias) {
+  const at::Tensor z = x + bias;
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::backward<T>(p, data<T>(grad_out), data<T>(z), data<T>(grad_x), count(z), threads());
+  });
+  grad_bias.copy_(column_sums(grad_x, bias));
+}
+
+constexpr DeviceKernels kCpuKernels{&forward,     &backward,     &backward_grad2, &eps_grads,
+                                    &eps_partial, &bias_forward, &bias_backward};
 
 }  // namespace
 
-TORCH_LIBRARY_IMPL(gem, CPU, m) {
-  m.impl("forward", &forward_cpu);
-  m.impl("forward_out", &forward_out_cpu);
-  m.impl("backward", &backward_cpu);
-  m.impl("backward_out", &backward_out_cpu);
-  m.impl("backward_grad2", &backward_grad2_cpu);
-  m.impl("forward_eps_tensor", &forward_eps_tensor_cpu);
-  m.impl("backward_eps_tensor", &backward_eps_tensor_cpu);
-  m.impl("eps_partial", &eps_partial_cpu);
-}
+TORCH_LIBRARY_IMPL(gem, CPU, m) { register_device_ops<kCpuKernels>(m); }
 
 }  // namespace gem::torch_ext

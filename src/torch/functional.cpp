@@ -43,15 +43,25 @@ const auto& backward_grad2_op() {
   return op;
 }
 const auto& forward_eps_tensor_op() {
-  static const auto op = find_op<T(const T&, Str, int64_t, const T&)>("gem::forward_eps_tensor");
+  static const auto op = find_op<T(const T&, Str, int64_t, const T&, int64_t)>("gem::forward_eps_tensor");
   return op;
 }
 const auto& backward_eps_tensor_op() {
-  static const auto op = find_op<T(const T&, const T&, Str, int64_t, const T&)>("gem::backward_eps_tensor");
+  static const auto op = find_op<T(const T&, const T&, Str, int64_t, const T&, int64_t)>("gem::backward_eps_tensor");
+  return op;
+}
+const auto& backward_grad2_eps_tensor_op() {
+  static const auto op =
+      find_op<T(const T&, const T&, Str, int64_t, const T&, int64_t)>("gem::backward_grad2_eps_tensor");
+  return op;
+}
+const auto& eps_tensor_grads_op() {
+  static const auto op =
+      find_op<std::tuple<T, T>(const T&, const T&, Str, int64_t, const T&, int64_t)>("gem::eps_tensor_grads");
   return op;
 }
 const auto& eps_partial_op() {
-  static const auto op = find_op<T(const T&, Str, int64_t, const T&, int64_t)>("gem::eps_partial");
+  static const auto op = find_op<T(const T&, Str, int64_t, const T&, int64_t, int64_t)>("gem::eps_partial");
   return op;
 }
 const auto& activation_op() {
@@ -83,15 +93,24 @@ at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, const Par
   return backward_grad2_op().call(grad, x, variant_name(p.variant), p.N, p.eps);
 }
 
-at::Tensor forward_eps_tensor(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps) {
-  return forward_eps_tensor_op().call(x, variant_name(variant), N, eps);
+at::Tensor forward_eps_tensor(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, int64_t channel_dim) {
+  return forward_eps_tensor_op().call(x, variant_name(variant), N, eps, channel_dim);
 }
 at::Tensor backward_eps_tensor(const at::Tensor& grad_out, const at::Tensor& x, Variant variant, int N,
-                               const at::Tensor& eps) {
-  return backward_eps_tensor_op().call(grad_out, x, variant_name(variant), N, eps);
+                               const at::Tensor& eps, int64_t channel_dim) {
+  return backward_eps_tensor_op().call(grad_out, x, variant_name(variant), N, eps, channel_dim);
 }
-at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which) {
-  return eps_partial_op().call(x, variant_name(variant), N, eps, static_cast<int64_t>(which));
+at::Tensor backward_grad2_eps_tensor(const at::Tensor& grad, const at::Tensor& x, Variant variant, int N,
+                                     const at::Tensor& eps, int64_t channel_dim) {
+  return backward_grad2_eps_tensor_op().call(grad, x, variant_name(variant), N, eps, channel_dim);
+}
+std::tuple<at::Tensor, at::Tensor> eps_tensor_grads(const at::Tensor& grad_out, const at::Tensor& x, Variant variant,
+                                                    int N, const at::Tensor& eps, int64_t channel_dim) {
+  return eps_tensor_grads_op().call(grad_out, x, variant_name(variant), N, eps, channel_dim);
+}
+at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which,
+                       int64_t channel_dim) {
+  return eps_partial_op().call(x, variant_name(variant), N, eps, static_cast<int64_t>(which), channel_dim);
 }
 
 at::Tensor activation(const at::Tensor& x, const std::string& spec) { return activation_op().call(x, spec); }

@@ -16,22 +16,40 @@
 namespace gem::torch_ext {
 namespace {
 
-// A learnable eps lives as float32 log_eps: eps = exp(log_eps) must be a positive float32.
-at::Tensor register_log_eps(torch::nn::Module& module, const char* name, const Params& p) {
+// A learnable eps lives as float32 log_eps: eps = exp(log_eps) must be a positive float32. One
+// value is a scalar parameter (as before per-channel eps existed, so old checkpoints load);
+// several are a vector, one per channel.
+at::Tensor register_log_eps(torch::nn::Module& module, const char* name, const Params& p,
+                            const EpsGemOptions& options) {
+  TORCH_CHECK_VALUE(options.num_parameters() >= 1, name, ": num_parameters must be >= 1, got ",
+                    options.num_parameters());
+  TORCH_CHECK_VALUE(options.num_parameters() == 1 || options.learnable_eps(), name,
+                    ": one eps per channel (num_parameters ", options.num_parameters(), ") needs learnable_eps(true)");
+  if (!options.learnable_eps()) return at::Tensor();
   const float log_eps = static_cast<float>(std::log(p.eps));
   const float eps = std::exp(log_eps);
   TORCH_CHECK_VALUE(eps > 0.0f && std::isfinite(eps), name, ": a learnable eps is stored as log_eps in float32 "
                     "and must lie in [1.4e-45, 3.4e38], got eps=", format_double(p.eps));
-  return module.register_parameter("log_eps", torch::full({}, log_eps, torch::kFloat32));
+  const auto shape =
+      options.num_parameters() == 1 ? std::vector<int64_t>{} : std::vector<int64_t>{options.num_parameters()};
+  return module.register_parameter("log_eps", torch::full(shape, log_eps, torch::kFloat32));
 }
 
-at::Tensor run_eps_gem(const Params& p, const at::Tensor& log_eps, const at::Tensor& x) {
+at::Tensor run_eps_gem(const Params& p, const at::Tensor& log_eps, const at::Tensor& x, int64_t channel_dim) {
   if (!log_eps.defined()) return forward(x, p);
-  return forward_eps_tensor(x, p.variant, p.N, log_eps.exp());
+  return forward_eps_tensor(x, p.variant, p.N, log_eps.exp(), channel_dim);
 }
 
-double current_eps(const Params& p, const at::Tensor& log_eps) {
+at::Tensor eps_values_of(const Params& p, const at::Tensor& log_eps) {
+  if (!log_eps.defined()) return torch::full({}, p.eps, torch::kFloat64);
+  torch::NoGradGuard no_grad;
+  return log_eps.exp();
+}
+
+double current_eps(const char* name, const Params& p, const at::Tensor& log_eps) {
   if (!log_eps.defined()) return p.eps;
+  TORCH_CHECK_VALUE(log_eps.numel() == 1, name, ": it has ", log_eps.numel(),
+                    " eps values (one per channel); use eps_values()");
   torch::NoGradGuard no_grad;
   return log_eps.exp().item<double>();
 }
@@ -48,8 +66,12 @@ std::string format_eps(double eps, const at::Tensor& log_eps) {
 }
 
 void print_eps_gem(std::ostream& stream, const char* name, const Params& p, const at::Tensor& log_eps) {
-  stream << name << "(N=" << p.N << ", eps=" << format_eps(current_eps(p, log_eps), log_eps)
-         << ", learnable_eps=" << (log_eps.defined() ? "true" : "false") << ")";
+  stream << name << "(N=" << p.N << ", ";
+  if (log_eps.defined() && log_eps.numel() > 1)
+    stream << "num_parameters=" << log_eps.numel();
+  else
+    stream << "eps=" << format_eps(current_eps(name, p, log_eps), log_eps);
+  stream << ", learnable_eps=" << (log_eps.defined() ? "true" : "false") << ")";
 }
 
 }  // namespace
@@ -70,12 +92,14 @@ EGEMImpl::EGEMImpl(const EGEMOptions& options_) : options(options_) { reset(); }
 
 void EGEMImpl::reset() {
   params_ = params_from("gem::EGEM", "egem", options.N(), options.eps());
-  log_eps = options.learnable_eps() ? register_log_eps(*this, "gem::EGEM", params_) : at::Tensor();
+  log_eps = register_log_eps(*this, "gem::EGEM", params_, options);
 }
 
-at::Tensor EGEMImpl::forward(const at::Tensor& x) { return run_eps_gem(params_, log_eps, x); }
+at::Tensor EGEMImpl::forward(const at::Tensor& x) { return run_eps_gem(params_, log_eps, x, options.channel_dim()); }
 
-double EGEMImpl::eps() const { return current_eps(params_, log_eps); }
+double EGEMImpl::eps() const { return current_eps("gem::EGEM", params_, log_eps); }
+
+at::Tensor EGEMImpl::eps_values() const { return eps_values_of(params_, log_eps); }
 
 void EGEMImpl::pretty_print(std::ostream& stream) const { print_eps_gem(stream, "gem::EGEM", params_, log_eps); }
 
@@ -85,12 +109,14 @@ SEGEMImpl::SEGEMImpl(const SEGEMOptions& options_) : options(options_) { reset()
 
 void SEGEMImpl::reset() {
   params_ = params_from("gem::SEGEM", "segem", options.N(), options.eps());
-  log_eps = options.learnable_eps() ? register_log_eps(*this, "gem::SEGEM", params_) : at::Tensor();
+  log_eps = register_log_eps(*this, "gem::SEGEM", params_, options);
 }
 
-at::Tensor SEGEMImpl::forward(const at::Tensor& x) { return run_eps_gem(params_, log_eps, x); }
+at::Tensor SEGEMImpl::forward(const at::Tensor& x) { return run_eps_gem(params_, log_eps, x, options.channel_dim()); }
 
-double SEGEMImpl::eps() const { return current_eps(params_, log_eps); }
+double SEGEMImpl::eps() const { return current_eps("gem::SEGEM", params_, log_eps); }
+
+at::Tensor SEGEMImpl::eps_values() const { return eps_values_of(params_, log_eps); }
 
 void SEGEMImpl::pretty_print(std::ostream& stream) const { print_eps_gem(stream, "gem::SEGEM", params_, log_eps); }
 

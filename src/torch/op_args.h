@@ -64,24 +64,43 @@ inline void check_like_x(const char* op, const char* name, const at::Tensor& oth
   TORCH_CHECK(other.device() == x.device(), op, ": ", name, " is on ", other.device(), " but x is on ", x.device());
 }
 
-/// eps given as a tensor: one element, floating, on x's device, only for E-GEM and SE-GEM.
-inline void check_eps_tensor(const char* op, Variant v, const at::Tensor& eps, const at::Tensor& x) {
+/// eps given as a tensor, as PReLU's weight: one value for every element, or one per channel
+/// along channel_dim (a one-dimensional tensor of x.size(channel_dim) values); floating, on x's
+/// device, only for E-GEM and SE-GEM. Returns the number of channels (1 for one value).
+inline int64_t check_eps_tensor(const char* op, Variant v, const at::Tensor& eps, const at::Tensor& x,
+                                int64_t channel_dim) {
   TORCH_CHECK_VALUE(v != Variant::gem, op, ": GEM has no eps (it is fixed at 1); use variant egem for a GEM "
                     "with a learnable eps");
   TORCH_CHECK(eps.defined(), op, ": eps is an undefined tensor");
   TORCH_CHECK_TYPE(is_supported_dtype(eps.scalar_type()), op,
                    ": eps must be a floating-point tensor (float64, float32, float16 or bfloat16), got ",
                    eps.scalar_type());
-  TORCH_CHECK_VALUE(eps.numel() == 1, op, ": eps must hold exactly one element, got shape ", shape_text(eps.sizes()));
   TORCH_CHECK(eps.device() == x.device(), op, ": eps is on ", eps.device(), " but x is on ", x.device());
+  if (eps.numel() == 1) return 1;
+  TORCH_CHECK_VALUE(x.dim() >= 1 && channel_dim >= -x.dim() && channel_dim < x.dim(), op, ": channel_dim ", channel_dim,
+                    " is not a dimension of x (shape ", shape_text(x.sizes()), ")");
+  const int64_t dim = channel_dim < 0 ? channel_dim + x.dim() : channel_dim;
+  TORCH_CHECK_VALUE(eps.dim() == 1 && eps.numel() == x.size(dim), op, ": eps must hold one value or one per channel (",
+                    x.size(dim), " along dimension ", dim, " of x, shape ", shape_text(x.sizes()), "), got shape ",
+                    shape_text(eps.sizes()));
+  return eps.numel();
 }
 
-/// Validated parameters with the value of a one-element eps tensor (one device sync on GPUs).
-inline Params params_from_eps_tensor(const char* op, c10::string_view variant, int64_t N, const at::Tensor& eps,
-                                     const at::Tensor& x) {
-  const Variant v = variant_from(op, variant);
-  check_eps_tensor(op, v, eps, x);
-  return params_from(op, variant, N, eps.item<double>());
+/// channel_dim as a dimension index of x (negative counts from the end).
+inline int64_t channel_dimension(const at::Tensor& x, int64_t channel_dim) {
+  return channel_dim < 0 ? channel_dim + x.dim() : channel_dim;
+}
+
+/// Validates eps values read from a tensor (one per channel): finite and > 0, as spec 4 says.
+inline void validate_eps_values(const char* op, Variant v, const double* eps, int64_t count) {
+  for (int64_t c = 0; c < count; ++c) {
+    try {
+      validate_eps(v, eps[c]);
+    } catch (const std::invalid_argument& e) {
+      C10_THROW_ERROR(ValueError, count == 1 ? c10::str(op, ": ", e.what())
+                                             : c10::str(op, ": ", e.what(), " (the eps of channel ", c, ")"));
+    }
+  }
 }
 
 }  // namespace gem::torch_ext

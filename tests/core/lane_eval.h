@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gem/act/gem_eps_lanes.h"
 #include "gem/act/gem_lanes.h"
 #include "gem/params.h"
 
@@ -36,6 +37,54 @@ LaneValues<W> lane_values(Variant v, W x, const GemConstants<W>& c) {
     case 8: return lane_values_n<8>(v, x, k);
   }
   throw std::invalid_argument("lane_values: N must be in [1, 8], got " + std::to_string(c.n));
+}
+
+/// The lane form's value, and whether it flagged the lane for the scalar algorithm.
+template <class W>
+struct LaneEpsGrad {
+  W value;
+  bool exact;
+};
+
+template <int N, class W>
+LaneEpsGrad<W> lane_eps_grad_n(Variant v, W x, const LaneConstants<W>& k, const EpsLaneScale<W>& s) {
+  const auto c = v == Variant::segem ? segem_eps_grad_lanes<N>(x, k, s) : egem_eps_grad_lanes<N>(x, k, s);
+  return {c.value, c.exact};
+}
+
+/// df/deps of the lane form (gem_eps_lanes.h) at x for order N (1..8) and eps, before the
+/// kernels' fallback: `exact` says the kernels would use gem_eps_grad.h for this lane.
+template <class W>
+LaneEpsGrad<W> lane_eps_grad_raw(Variant v, W x, int N, double eps) {
+  const LaneConstants<W> k = lane_constants<W>(make_constants<W>(N, eps), [](W w) { return w; });
+  const EpsLaneScale<W> s = eps_lane_scale<W>(make_eps_scale<W>(N, eps), [](W w) { return w; });
+  switch (N) {
+    case 1:
+      return lane_eps_grad_n<1>(v, x, k, s);
+    case 2:
+      return lane_eps_grad_n<2>(v, x, k, s);
+    case 3:
+      return lane_eps_grad_n<3>(v, x, k, s);
+    case 4:
+      return lane_eps_grad_n<4>(v, x, k, s);
+    case 5:
+      return lane_eps_grad_n<5>(v, x, k, s);
+    case 6:
+      return lane_eps_grad_n<6>(v, x, k, s);
+    case 7:
+      return lane_eps_grad_n<7>(v, x, k, s);
+    case 8:
+      return lane_eps_grad_n<8>(v, x, k, s);
+  }
+  throw std::invalid_argument("lane_eps_grad: N must be in [1, 8], got " + std::to_string(N));
+}
+
+/// What the kernels compute: the lane form, or gem_eps_grad.h on the lanes it flags.
+template <class W>
+W lane_eps_grad(Variant v, W x, int N, double eps) {
+  const LaneEpsGrad<W> c = lane_eps_grad_raw<W>(v, x, N, eps);
+  if (!c.exact) return c.value;
+  return gem_eps_partial(v, EpsPartialKind::df_deps, x, make_eps_grad_constants<W>(N, eps));
 }
 
 }  // namespace gem::testing

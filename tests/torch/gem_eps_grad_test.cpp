@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "common/golden.h"
+#include "core/lane_eval.h"
+#include "gem/act/gem_constants.h"
 #include "gem/act/gem_eps_grad.h"
 
 namespace gem {
@@ -100,6 +102,49 @@ void check_golden(bool float_rows_only) {
 
 TEST(GemEpsGrad, MatchesGoldenDerivedValuesInDouble) { check_golden<double>(false); }
 TEST(GemEpsGrad, MatchesGoldenDerivedValuesInFloat) { check_golden<float>(true); }
+
+// The lane form of df/deps (gem_eps_lanes.h, what the SIMD and CUDA kernels run) within the same
+// bound, 2N+6 ulps, on every golden row its format holds (binary32: eps in binary32's normal
+// range, as the float kernels fall back to binary64 outside it).
+template <class W>
+void check_lanes_golden(bool float_rows_only) {
+  double worst = 0;
+  int checked = 0;
+  for (const GoldenRow& g : testing::load_golden()) {
+    if (float_rows_only && (static_cast<double>(static_cast<float>(g.x)) != g.x || !eps_fits_binary32(g.eps))) continue;
+    const W got = testing::lane_eps_grad<W>(g.variant, static_cast<W>(g.x), g.N, g.eps);
+    if (!depends_on_eps(g)) {
+      EXPECT_EQ(got, W(0)) << variant_name(g.variant) << " x=" << g.x;
+      continue;
+    }
+    if (!full_precision(g.f)) continue;
+    expect_close<W>(got, expected_from_golden(g).df_deps, 0.0, 2 * g.N + 6, g, "lane df/deps", worst);
+    ++checked;
+  }
+  EXPECT_GT(checked, float_rows_only ? 1500 : 2000);
+  std::printf("lane df/deps: worst %.2f ulps over %d rows\n", worst, checked);
+}
+
+TEST(GemEpsGrad, LaneFormMatchesGoldenDerivedValuesInDouble) { check_lanes_golden<double>(false); }
+TEST(GemEpsGrad, LaneFormMatchesGoldenDerivedValuesInFloat) { check_lanes_golden<float>(true); }
+
+TEST(GemEpsGrad, LaneFormSpecialValues) {
+  for (int N = 1; N <= 8; ++N) {
+    const float e_inf = testing::lane_eps_grad<float>(Variant::egem, INFINITY, N, 1e-4);
+    EXPECT_EQ(e_inf, 0.0f);
+    EXPECT_TRUE(std::signbit(e_inf));
+    EXPECT_EQ(testing::lane_eps_grad<float>(Variant::segem, -INFINITY, N, 1e-4), 0.0f);
+    for (Variant v : {Variant::gem, Variant::egem, Variant::segem}) {
+      EXPECT_TRUE(std::isnan(testing::lane_eps_grad<double>(v, NAN, N, 0.3)));
+      EXPECT_EQ(testing::lane_eps_grad<double>(v, 0.0, N, 0.3), 0.0);
+    }
+    EXPECT_EQ(testing::lane_eps_grad<double>(Variant::egem, -2.5, N, 0.3), 0.0);
+    EXPECT_EQ(testing::lane_eps_grad<double>(Variant::segem, 2.5, N, 0.3), 0.0);
+  }
+  // Far out (p overflows binary32): the outer form, still -a^(1-m) = -1/a for N = 1.
+  EXPECT_FLOAT_EQ(testing::lane_eps_grad<float>(Variant::egem, 1e30f, 1, 1.0), -1e-30f);
+  EXPECT_FALSE(testing::lane_eps_grad_raw<float>(Variant::egem, 1e30f, 1, 1.0).exact);
+}
 
 // Central differences in eps of the closed forms of spec 2.1, in long double. With
 // P = x x^m/(eps + x^m) and Q = x eps/(eps + x^m) (P + Q = x), E = P and SE = Q; differencing the

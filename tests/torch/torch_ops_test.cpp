@@ -256,8 +256,13 @@ TEST(TorchOps, ClearErrors) {
   EXPECT_ERROR(ValueError, ops::forward(x, std::string("egem:N=1")), "E-GEM needs eps");
   EXPECT_ERROR(ValueError, ops::activation(x, "swish"), "unknown activation 'swish'");
   // eps as a tensor
-  EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor({1e-4, 1e-3})),
-               "eps must hold exactly one element, got shape [2]");
+  EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor({1e-4, 1e-3, 1e-2})),
+               "gem::forward_eps_tensor: eps must hold one value or one per channel (2 along dimension 1 of x, "
+               "shape [3, 2]), got shape [3]");
+  EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor({1e-4, 1e-3}), 2),
+               "channel_dim 2 is not a dimension of x");
+  EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor({1e-4, -1.0})),
+               "E-GEM eps must be finite and > 0, got -1 (the eps of channel 1)");
   EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::gem, 1, torch::tensor(1e-4)), "GEM has no eps");
   EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor(0.0)),
                "E-GEM eps must be finite and > 0, got 0");

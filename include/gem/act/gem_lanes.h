@@ -17,8 +17,8 @@
 // The SE fallbacks cost extra divisions, so they are evaluated only when a lane needs them.
 //
 // V is a lane type: float or double (GPU threads, scalar tails) or a SIMD wrapper that
-// provides + - * / and comparisons, and the free functions select(mask, a, b), any(mask) and
-// mask_or(m1, m2), found by argument-dependent lookup.
+// provides + - * / and comparisons, and the free functions select(mask, a, b), any(mask),
+// mask_or(m1, m2) and mask_and(m1, m2), found by argument-dependent lookup.
 #pragma once
 
 #include <cfloat>
@@ -36,6 +36,7 @@ GEM_HOST_DEVICE GEM_INLINE W select(bool m, W a, W b) {
 }
 GEM_HOST_DEVICE GEM_INLINE bool any(bool m) { return m; }
 GEM_HOST_DEVICE GEM_INLINE bool mask_or(bool a, bool b) { return a || b; }
+GEM_HOST_DEVICE GEM_INLINE bool mask_and(bool a, bool b) { return a && b; }
 
 /// The constants of gem_constants.h, broadcast to lane type V, plus the literals the lane
 /// forms use (a SIMD type cannot be built from a literal everywhere).

@@ -5,8 +5,9 @@
 //   forward(x, p)               f(x), any shape and strides, float64/32/16 and bfloat16
 //   backward(grad_out, x, p)    grad_out * f'(x)
 //   backward_grad2(grad, x, p)  grad * f''(x)
-//   forward_eps_tensor(x, variant, N, eps)   f(x) with eps a one-element tensor, differentiable
-//                                            in x and eps (first and second order)
+//   forward_eps_tensor(x, variant, N, eps, channel_dim)   f(x) with eps a tensor, one value or one
+//                               per channel along channel_dim (as PReLU's weight), differentiable
+//                               in x and eps (first and second order)
 //   activation(x, spec)         any spec of include/gem/spec.h; relu, gelu, silu, mish, elu and
 //                               leaky_relu run torch's own functions
 //
@@ -16,6 +17,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <tuple>
 
 #include "gem/params.h"
 
@@ -33,14 +35,23 @@ at::Tensor& backward_out(at::Tensor& grad_in, const at::Tensor& grad_out, const 
 
 at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, const Params& p);
 
-/// variant is Variant::egem or Variant::segem (GEM has no eps); eps holds one element > 0.
-at::Tensor forward_eps_tensor(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps);
+/// variant is Variant::egem or Variant::segem (GEM has no eps); eps holds one value > 0 or one per
+/// channel: a one-dimensional tensor of x.size(channel_dim) values.
+at::Tensor forward_eps_tensor(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps,
+                              int64_t channel_dim = 1);
 at::Tensor backward_eps_tensor(const at::Tensor& grad_out, const at::Tensor& x, Variant variant, int N,
-                               const at::Tensor& eps);
+                               const at::Tensor& eps, int64_t channel_dim = 1);
+at::Tensor backward_grad2_eps_tensor(const at::Tensor& grad, const at::Tensor& x, Variant variant, int N,
+                                     const at::Tensor& eps, int64_t channel_dim = 1);
+/// Both first-order gradients of forward_eps_tensor in one pass: (grad_out f'(x), the sum over
+/// each channel of grad_out df/deps, shaped like eps). Not differentiable itself.
+std::tuple<at::Tensor, at::Tensor> eps_tensor_grads(const at::Tensor& grad_out, const at::Tensor& x, Variant variant,
+                                                    int N, const at::Tensor& eps, int64_t channel_dim = 1);
 
 /// Elementwise eps-derivatives of f (include/gem/act/gem_eps_grad.h).
 enum class EpsPartial : int64_t { df_deps = 0, d2f_dx_deps = 1, d2f_deps2 = 2 };
-at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which);
+at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which,
+                       int64_t channel_dim = 1);
 
 at::Tensor activation(const at::Tensor& x, const std::string& spec);
 

@@ -3,6 +3,8 @@
 //
 //   gem::torch_ext::GEM(GEMOptions(/*N=*/2))
 //   gem::torch_ext::EGEM(EGEMOptions(/*N=*/1, /*eps=*/1e-4).learnable_eps(true))
+//   gem::torch_ext::EGEM(EGEMOptions(1, 1e-4).learnable_eps(true).num_parameters(64))  one eps per
+//       channel (dimension 1, as PReLU; channel_dim(-1) for a transformer's features)
 //   gem::torch_ext::SEGEM(SEGEMOptions(1, 1e-4))
 //   gem::torch_ext::Activation("gelu")   any spec of include/gem/spec.h (the training harness)
 //
@@ -10,15 +12,18 @@
 // positive without a clamp, and a gradient step changes eps by a factor rather than by an amount,
 // which suits a scale that ranges over orders of magnitude (1e-6 .. 10). The gradient reaches
 // log_eps exactly: eps * df/deps (df/deps from include/gem/act/gem_eps_grad.h). log_eps is a
-// float32 scalar parameter (converted with the module by ->to()). A fixed eps is an option, not
-// state: save and load move only log_eps, as torch::nn::ELU's alpha is not saved either.
+// float32 parameter, a scalar for one eps or of shape [num_parameters] for one per channel
+// (converted with the module by ->to()). A fixed eps is an option, not state: save and load move
+// only log_eps, as torch::nn::ELU's alpha is not saved either.
 #pragma once
 
+#include <torch/arg.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/module.h>
+#include <torch/nn/modules/container/any.h>
 #include <torch/nn/pimpl.h>
-#include <torch/arg.h>
 
+#include <functional>
 #include <string>
 
 #include "gem/params.h"
@@ -38,6 +43,11 @@ struct EpsGemOptions {
   TORCH_ARG(double, eps);
   /// Learn eps (as log_eps, eps = exp(log_eps)); eps is the initial value.
   TORCH_ARG(bool, learnable_eps) = false;
+  /// Learnable eps values: 1 (one for every element) or one per channel (as torch::nn::PReLU).
+  TORCH_ARG(int64_t, num_parameters) = 1;
+  /// The channel dimension of the inputs when num_parameters > 1 (1: NCHW and [batch, features];
+  /// -1: the last, a transformer's features).
+  TORCH_ARG(int64_t, channel_dim) = 1;
 };
 using EGEMOptions = EpsGemOptions;
 using SEGEMOptions = EpsGemOptions;
@@ -67,8 +77,11 @@ class EGEMImpl : public torch::nn::Cloneable<EGEMImpl> {
   void reset() override;
   at::Tensor forward(const at::Tensor& x);
   void pretty_print(std::ostream& stream) const override;
-  /// eps now: exp(log_eps) when learnable, else options.eps().
+  /// eps now: exp(log_eps) when learnable, else options.eps(). With one eps per channel, throws:
+  /// use eps_values().
   double eps() const;
+  /// eps now as a tensor: one value, or one per channel (no gradient).
+  at::Tensor eps_values() const;
 
   EGEMOptions options;
   at::Tensor log_eps;  // the parameter when learnable, else undefined
@@ -87,8 +100,11 @@ class SEGEMImpl : public torch::nn::Cloneable<SEGEMImpl> {
   void reset() override;
   at::Tensor forward(const at::Tensor& x);
   void pretty_print(std::ostream& stream) const override;
-  /// eps now: exp(log_eps) when learnable, else options.eps().
+  /// eps now: exp(log_eps) when learnable, else options.eps(). With one eps per channel, throws:
+  /// use eps_values().
   double eps() const;
+  /// eps now as a tensor: one value, or one per channel (no gradient).
+  at::Tensor eps_values() const;
 
   SEGEMOptions options;
   at::Tensor log_eps;  // the parameter when learnable, else undefined
@@ -114,5 +130,21 @@ class ActivationImpl : public torch::nn::Cloneable<ActivationImpl> {
   ActivationSpec spec_;
 };
 TORCH_MODULE(Activation);
+
+/// The module of an activation spec: GEM, EGEM or SEGEM for the GEM family (options from the
+/// spec), Activation for the others. Throws c10::ValueError for a bad spec.
+torch::nn::AnyModule module_for(const std::string& spec);
+
+/// True for torch::nn::ReLU: what replace_activations replaces unless told otherwise.
+bool is_relu(const torch::nn::Module& module);
+
+/// Replaces, in place, every module of `model` inside a torch::nn::Sequential for which `matches`
+/// is true by a new module_for(spec) (each its own, so learnable eps values are not shared), and
+/// returns how many it replaced. Everything is checked before anything changes: a bad spec, and
+/// a matching module held by a module other than a Sequential (LibTorch calls such a member
+/// directly, so it cannot be swapped from outside: build it with Activation(spec) instead), throw
+/// c10::ValueError naming it.
+int64_t replace_activations(torch::nn::Module& model, const std::string& spec,
+                            const std::function<bool(const torch::nn::Module&)>& matches = is_relu);
 
 }  // namespace gem::torch_ext

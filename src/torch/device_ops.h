@@ -1,0 +1,237 @@
+// The body of every device op, written once: argument checks (op_args.h), layouts and out=
+// (flat_tensors.h), allocation, then one call into a device's kernel table (device_kernels.h).
+// cpu_ops.cpp, cuda_ops.cpp and meta_ops.cpp each register these bodies with their own table:
+//
+//   TORCH_LIBRARY_IMPL(gem, CPU, m) { register_device_ops<kCpuKernels>(m); }
+//
+// so a check, a layout rule or a message cannot differ between devices, and the Meta kernels
+// (shape, dtype and strides only, for FakeTensor, torch.compile and torch.export) are the same
+// code with kernels that do nothing. No body reads a tensor's values: eps values are read by the
+// kernels that need them, never on Meta.
+#pragma once
+
+#include <ATen/MemoryOverlap.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/zeros.h>
+#include <torch/library.h>
+
+#include <tuple>
+#include <utility>
+
+#include "src/torch/bias_args.h"
+#include "src/torch/device_kernels.h"
+#include "src/torch/flat_tensors.h"
+#include "src/torch/op_args.h"
+
+namespace gem::torch_ext {
+
+/// The activation of a fixed-eps op.
+inline EpsChannels fixed_eps(const char* op, c10::string_view variant, int64_t N, double eps) {
+  const Params p = params_from(op, variant, N, eps);
+  EpsChannels a;
+  a.variant = p.variant;
+  a.N = p.N;
+  a.eps = p.eps;
+  return a;
+}
+
+/// The activation of an eps-tensor op, its channels laid out as in xd (x made dense).
+inline EpsChannels tensor_eps(const char* op, c10::string_view variant, int64_t N, const at::Tensor& eps,
+                              const at::Tensor& xd, int64_t channel_dim) {
+  const Variant v = variant_from(op, variant);
+  EpsChannels a;
+  a.variant = v;
+  a.N = params_from(op, variant, N, 1.0).N;  // validates N
+  a.channels = check_eps_tensor(op, v, eps, xd, channel_dim);
+  a.eps_tensor = eps;
+  // In a dense layout, element i's channel is (i / stride) % size along the channel dimension.
+  if (a.channels > 1) a.inner = xd.stride(channel_dimension(xd, channel_dim));
+  return a;
+}
+
+template <const DeviceKernels& K>
+struct DeviceOps {
+  // ---- Bodies shared by the ops below ----
+
+  static at::Tensor forward_with(const char* op, const EpsChannels& a, const at::Tensor& xd) {
+    at::Tensor y = at::empty_like(xd);  // dense xd: y gets its strides (channels-last stays)
+    if (xd.numel() > 0) K.forward(op, a, xd, y);
+    return y;
+  }
+
+  static at::Tensor backward_with(const char* op, const EpsChannels& a, const at::Tensor& god, const at::Tensor& xd) {
+    at::Tensor grad_in = at::empty_like(xd);
+    if (xd.numel() > 0) K.backward(op, a, god, xd, grad_in);
+    return grad_in;
+  }
+
+  static at::Tensor backward_grad2_with(const char* op, const EpsChannels& a, const at::Tensor& gd,
+                                        const at::Tensor& xd) {
+    at::Tensor out = at::empty_like(xd);
+    if (xd.numel() > 0) K.backward_grad2(op, a, gd, xd, out);
+    return out;
+  }
+
+  static void check_pair(const char* op, const char* name, const at::Tensor& other, const at::Tensor& x) {
+    check_floating(op, "x", x);
+    check_like_x(op, name, other, x);
+  }
+
+  // ---- Fixed eps ----
+
+  static at::Tensor forward(const at::Tensor& x, c10::string_view variant, int64_t N, double eps) {
+    constexpr const char* op = "gem::forward";
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    check_floating(op, "x", x);
+    return forward_with(op, a, dense(x));
+  }
+
+  static at::Tensor& forward_out(const at::Tensor& x, c10::string_view variant, int64_t N, double eps,
+                                 at::Tensor& out) {
+    constexpr const char* op = "gem::forward_out";
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    check_floating(op, "x", x);
+    check_out(op, "out", out, x);
+    const at::Tensor xd = dense(x);
+    if (!writable_in_place(out, xd)) {
+      out.copy_(forward_with(op, a, xd));
+    } else if (xd.numel() > 0) {
+      K.forward(op, a, xd, out);
+    }
+    return out;
+  }
+
+  static at::Tensor backward(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
+                             double eps) {
+    constexpr const char* op = "gem::backward";
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    check_pair(op, "grad_out", grad_out, x);
+    const auto [god, xd] = dense_pair(grad_out, x);
+    return backward_with(op, a, god, xd);
+  }
+
+  static at::Tensor& backward_out(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
+                                  double eps, at::Tensor& grad_in) {
+    constexpr const char* op = "gem::backward_out";
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    check_pair(op, "grad_out", grad_out, x);
+    check_out(op, "grad_in", grad_in, x);
+    at::assert_no_partial_overlap(grad_in, grad_out);
+    const auto [god, xd] = dense_pair(grad_out, x);
+    if (!writable_in_place(grad_in, xd)) {
+      grad_in.copy_(backward_with(op, a, god, xd));
+    } else if (xd.numel() > 0) {
+      K.backward(op, a, god, xd, grad_in);
+    }
+    return grad_in;
+  }
+
+  static at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant, int64_t N,
+                                   double eps) {
+    constexpr const char* op = "gem::backward_grad2";
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    check_pair(op, "grad", grad, x);
+    const auto [gd, xd] = dense_pair(grad, x);
+    return backward_grad2_with(op, a, gd, xd);
+  }
+
+  // ---- eps a tensor: one value, or one per channel ----
+
+  static at::Tensor forward_eps_tensor(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
+                                       int64_t channel_dim) {
+    constexpr const char* op = "gem::forward_eps_tensor";
+    check_floating(op, "x", x);
+    const at::Tensor xd = dense(x);
+    return forward_with(op, tensor_eps(op, variant, N, eps, xd, channel_dim), xd);
+  }
+
+  static at::Tensor backward_eps_tensor(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant,
+                                        int64_t N, const at::Tensor& eps, int64_t channel_dim) {
+    constexpr const char* op = "gem::backward_eps_tensor";
+    check_pair(op, "grad_out", grad_out, x);
+    const auto [god, xd] = dense_pair(grad_out, x);
+    return backward_with(op, tensor_eps(op, variant, N, eps, xd, channel_dim), god, xd);
+  }
+
+  static at::Tensor backward_grad2_eps_tensor(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant,
+                                              int64_t N, const at::Tensor& eps, int64_t channel_dim) {
+    constexpr const char* op = "gem::backward_grad2_eps_tensor";
+    check_pair(op, "grad", grad, x);
+    const auto [gd, xd] = dense_pair(grad, x);
+    return backward_grad2_with(op, tensor_eps(op, variant, N, eps, xd, channel_dim), gd, xd);
+  }
+
+  static std::tuple<at::Tensor, at::Tensor> eps_tensor_grads(const at::Tensor& grad_out, const at::Tensor& x,
+                                                             c10::string_view variant, int64_t N, const at::Tensor& eps,
+                                                             int64_t channel_dim) {
+    constexpr const char* op = "gem::eps_tensor_grads";
+    check_pair(op, "grad_out", grad_out, x);
+    const auto [god, xd] = dense_pair(grad_out, x);
+    const EpsChannels a = tensor_eps(op, variant, N, eps, xd, channel_dim);
+    at::Tensor grad_in = at::empty_like(xd);
+    at::Tensor eps_grad = at::zeros({a.channels}, eps.options());
+    if (xd.numel() > 0) K.eps_grads(op, a, god, xd, grad_in, eps_grad);
+    return {std::move(grad_in), eps_grad.reshape(eps.sizes())};
+  }
+
+  static at::Tensor eps_partial(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
+                                int64_t which, int64_t channel_dim) {
+    constexpr const char* op = "gem::eps_partial";
+    check_floating(op, "x", x);
+    TORCH_CHECK_VALUE(which >= 0 && which <= 2, op,
+                      ": which must be 0 (df/deps), 1 (d2f/(dx deps)) or 2 (d2f/deps2), got ", which);
+    const at::Tensor xd = dense(x);
+    const EpsChannels a = tensor_eps(op, variant, N, eps, xd, channel_dim);
+    at::Tensor out = at::empty_like(xd);
+    if (xd.numel() > 0) K.eps_partial(op, a, static_cast<EpsPartialKind>(which), xd, out);
+    return out;
+  }
+
+  // ---- Fused bias + activation (schemas in bias_ops.cpp) ----
+
+  static at::Tensor bias_forward(const at::Tensor& x, const at::Tensor& bias, c10::string_view variant, int64_t N,
+                                 double eps) {
+    constexpr const char* op = "gem::bias_forward";
+    const Params p = params_from(op, variant, N, eps);
+    check_bias(op, x, bias);
+    const at::Tensor xc = x.contiguous(), bc = bias.contiguous();
+    at::Tensor y = at::empty_like(xc);
+    if (xc.numel() > 0) K.bias_forward(p, xc, bc, y);
+    return y;
+  }
+
+  static std::tuple<at::Tensor, at::Tensor> bias_backward(const at::Tensor& grad_out, const at::Tensor& x,
+                                                          const at::Tensor& bias, c10::string_view variant, int64_t N,
+                                                          double eps) {
+    constexpr const char* op = "gem::bias_backward";
+    const Params p = params_from(op, variant, N, eps);
+    check_bias(op, x, bias);
+    check_like_x(op, "grad_out", grad_out, x);
+    const at::Tensor goc = grad_out.contiguous(), xc = x.contiguous(), bc = bias.contiguous();
+    at::Tensor grad_x = at::empty_like(xc), grad_bias = at::zeros_like(bc);
+    if (xc.numel() > 0) K.bias_backward(p, goc, xc, bc, grad_x, grad_bias);
+    return {std::move(grad_x), std::move(grad_bias)};
+  }
+};
+
+/// Registers every device op of the gem library with the kernels of one device.
+template <const DeviceKernels& K>
+void register_device_ops(torch::Library& m) {
+  using Ops = DeviceOps<K>;
+  m.impl("forward", &Ops::forward);
+  m.impl("forward_out", &Ops::forward_out);
+  m.impl("backward", &Ops::backward);
+  m.impl("backward_out", &Ops::backward_out);
+  m.impl("backward_grad2", &Ops::backward_grad2);
+  m.impl("forward_eps_tensor", &Ops::forward_eps_tensor);
+  m.impl("backward_eps_tensor", &Ops::backward_eps_tensor);
+  m.impl("backward_grad2_eps_tensor", &Ops::backward_grad2_eps_tensor);
+  m.impl("eps_tensor_grads", &Ops::eps_tensor_grads);
+  m.impl("eps_partial", &Ops::eps_partial);
+  m.impl("bias_forward", &Ops::bias_forward);
+  m.impl("bias_backward", &Ops::bias_backward);
+}
+
+}  // namespace gem::torch_ext
