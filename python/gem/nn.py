@@ -9,7 +9,7 @@ one per channel as torch.nn.PReLU (num_parameters=C: along dimension 1, channel_
 transformer's features). The same choices as the C++ modules (gem::torch_ext::EGEM).
 """
 import math
-from typing import Optional, Tuple, Type
+from typing import Optional, Tuple, Type, Union
 
 import torch
 from torch import Tensor, nn
@@ -82,13 +82,13 @@ class _EpsGem(nn.Module):
             self.register_parameter("log_eps", None)
 
     @property
-    def eps(self) -> float:
-        """eps now: exp(log_eps) when learnable (with one eps per channel: use eps_values)."""
+    def eps(self) -> Union[float, Tensor]:
+        """eps now: a float for one eps (exp(log_eps) when learnable), the tensor of values (no
+        gradient) for one per channel, as eps_values() gives them."""
         if self.log_eps is None:
             return self.fixed_eps
         if self.log_eps.numel() > 1:
-            raise ValueError(f"this module has {self.log_eps.numel()} eps values (one per channel); "
-                             "use eps_values()")
+            return self.eps_values()
         return float(self.log_eps.detach().exp())
 
     @torch.jit.unused

@@ -87,3 +87,92 @@ def test_small_model_trains():
         accuracy = (model(x).argmax(1) == labels).float().mean().item()
     assert final < 0.25 * initial
     assert accuracy > 0.95
+
+
+class Block(nn.Module):
+    """A custom module holding activations as attributes, in a list and in a dict."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.act = nn.ReLU()
+        self.branches = nn.ModuleList([nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU(inplace=True)), nn.GELU()])
+        self.heads = nn.ModuleDict({"a": nn.ReLU(), "b": nn.Identity()})
+
+    def forward(self, x):
+        x = self.act(self.conv(x))
+        x = self.branches[1](self.branches[0](x))
+        return self.heads["b"](self.heads["a"](x))
+
+
+def nested_model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), Block(), nn.Sequential(Block(), nn.ReLU()),
+                         nn.Flatten(), nn.Linear(4 * 8 * 8, 3))
+
+
+def test_replace_activations_reaches_every_nested_submodule():
+    model = nested_model()
+    relus = sum(isinstance(m, nn.ReLU) for m in model.modules())
+    assert relus == 2 + 3 * 2
+    assert gem.replace_activations(model, "egem:N=1,eps=1e-4") == relus
+    assert not any(isinstance(m, nn.ReLU) for m in model.modules())
+    replaced = [m for m in model.modules() if isinstance(m, gem.nn.EGEM)]
+    assert len(replaced) == relus and len({id(m) for m in replaced}) == relus  # each its own module
+    assert all((m.N, m.eps) == (1, 1e-4) for m in replaced)
+    assert isinstance(model[2].branches[1], nn.GELU)  # other types are left alone
+    x = torch.randn(2, 1, 8, 8)
+    assert model(x).shape == (2, 3)
+    # And it is the model's forward that now runs them.
+    reference = nested_model()
+    for m in reference.modules():
+        for name, child in m.named_children():
+            if isinstance(child, nn.ReLU):
+                setattr(m, name, gem.nn.Activation("egem:N=1,eps=1e-4"))
+    assert torch.equal(model(x), reference(x))
+
+
+def test_replace_activations_module_types_and_learnable_eps():
+    model = nested_model()
+    assert gem.replace_activations(model, "gelu", types=(nn.GELU,)) == 2
+    assert sum(isinstance(m, gem.nn.Activation) for m in model.modules()) == 2
+    assert gem.replace_activations(model, "segem:N=2,eps=0.1", types=(nn.ReLU, gem.nn.Activation)) == 10
+    assert gem.replace_activations(model, "gem:N=3", types=gem.nn.SEGEM) == 10  # a bare class is one type
+    assert all(m.N == 3 for m in model.modules() if isinstance(m, gem.nn.GEM))
+    # A GEM-family module, so its eps can be made learnable afterwards.
+    model = nested_model()
+    gem.replace_activations(model, "egem:N=1,eps=0.01")
+    for m in model.modules():
+        if isinstance(m, gem.nn.EGEM):
+            m.log_eps = nn.Parameter(torch.tensor(0.01).log())
+    assert sum(p.numel() for n, p in model.named_parameters() if n.endswith("log_eps")) == 8
+
+
+@pytest.mark.parametrize("spec,types,error,match", [
+    ("egem:N=1", (nn.ReLU,), ValueError, "needs eps"),
+    ("swish", (nn.ReLU,), ValueError, "swish"),
+    (None, (nn.ReLU,), TypeError, "spec must be an activation spec string"),
+    ("relu", (), ValueError, "types must be a non-empty tuple"),
+    ("relu", [nn.ReLU], ValueError, "types must be a non-empty tuple"),
+    ("relu", (nn.ReLU, "gelu"), ValueError, "types must be a non-empty tuple"),
+    ("relu", (int,), ValueError, "types must be a non-empty tuple"),
+])
+def test_replace_activations_errors_change_nothing(spec, types, error, match):
+    model = nested_model()
+    before = [type(m) for m in model.modules()]
+    with pytest.raises(error, match=match):
+        gem.replace_activations(model, spec, types=types)
+    assert [type(m) for m in model.modules()] == before
+
+
+def test_the_model_itself_is_not_replaced():
+    act = nn.ReLU()
+    assert gem.replace_activations(act, "egem:N=1,eps=1e-4") == 0
+    wrapped = nn.Sequential(act)
+    assert gem.replace_activations(wrapped, "egem:N=1,eps=1e-4") == 1 and isinstance(wrapped[0], gem.nn.EGEM)
+
+
+def test_module_for():
+    assert isinstance(gem.nn.module_for("gem:N=2"), gem.nn.GEM)
+    assert repr(gem.nn.module_for("segem:N=1,eps=0.5")) == "SEGEM(N=1, eps=0.5, learnable_eps=False)"
+    assert repr(gem.nn.module_for("leaky_relu:slope=0.2")) == "Activation(leaky_relu:slope=0.2)"

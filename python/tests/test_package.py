@@ -17,8 +17,12 @@ SOURCE_TREE = Path(__file__).resolve().parents[2]
 
 
 def run_python(code, env=None, cwd="/"):
+    """A fresh interpreter that imports the gem under test (the source tree's, if that is it)."""
+    base = dict(os.environ)
+    if os.environ.get("GEM_TEST_SOURCE_TREE") == "1":
+        base["PYTHONPATH"] = str(SOURCE_TREE / "python")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})}, timeout=120)
+                          env={**base, **(env or {})}, timeout=120)
 
 
 @pytest.mark.skipif(os.environ.get("GEM_EXPECT_INSTALLED") != "1", reason="testing the source tree")

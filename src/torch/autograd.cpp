@@ -57,12 +57,12 @@ Params saved_params(AutogradContext* ctx) {
 at::Tensor reduce_to_eps(const at::Tensor& a, const at::Tensor& b, const at::Tensor& eps, int64_t channel_dim) {
   const bool narrow_type = a.scalar_type() == at::kHalf || a.scalar_type() == at::kBFloat16;
   const at::Tensor product = narrow_type ? a.to(at::kFloat) * b.to(at::kFloat) : a * b;
-  if (eps.numel() == 1) return product.sum().reshape(eps.sizes()).to(eps.scalar_type());
+  if (eps.sym_numel() == 1) return product.sum().reshape_as(eps).to(eps.scalar_type());
   const int64_t dim = channel_dimension(product, channel_dim);
   std::vector<int64_t> others;
   for (int64_t d = 0; d < product.dim(); ++d)
     if (d != dim) others.push_back(d);
-  return product.sum(others).reshape(eps.sizes()).to(eps.scalar_type());
+  return product.sum(others).reshape_as(eps).to(eps.scalar_type());
 }
 
 void save_channel_dim(AutogradContext* ctx, int64_t channel_dim) { ctx->saved_data["channel_dim"] = channel_dim; }
@@ -273,16 +273,13 @@ at::Tensor eps_partial_autograd(const at::Tensor& x, c10::string_view variant, i
   return GemEpsPartial::apply(x, variant, N, eps, which, channel_dim);
 }
 
-// eps_tensor_grads is what the nodes call to compute gradients, not an op of a model: asking for
-// its own gradient is refused rather than silently detached.
+// eps_tensor_grads is what the nodes call to compute gradients, not an op of a model: it is not
+// differentiable and, as PyTorch asks of such an op, runs below autograd, so its outputs never
+// require grad (a backward through them is torch's "does not require grad" error). For second
+// order, forward_eps_tensor's node composes backward_eps_tensor and eps_partial instead.
 std::tuple<at::Tensor, at::Tensor> eps_tensor_grads_autograd(const at::Tensor& grad_out, const at::Tensor& x,
                                                              c10::string_view variant, int64_t N, const at::Tensor& eps,
                                                              int64_t channel_dim) {
-  if (at::GradMode::is_enabled())
-    for (const at::Tensor& t : {grad_out, x, eps})
-      TORCH_CHECK(!t.requires_grad(),
-                  "gem::eps_tensor_grads is not differentiable; compose backward_eps_tensor "
-                  "and eps_partial (as the autograd of forward_eps_tensor does) for second order");
   at::AutoDispatchBelowADInplaceOrView below_autograd;
   return torch_ext::eps_tensor_grads(grad_out, x, variant_from("gem::eps_tensor_grads", variant), static_cast<int>(N),
                                      eps, channel_dim);

@@ -18,9 +18,9 @@ inline void check_bias(const char* op, const at::Tensor& x, const at::Tensor& bi
   check_floating(op, "x", x);
   check_floating(op, "bias", bias);
   TORCH_CHECK_VALUE(x.dim() >= 1, op, ": x must have at least one dimension (the channels, last), got a scalar");
-  TORCH_CHECK_VALUE(bias.dim() == 1 && bias.size(0) == x.size(-1), op,
-                    ": bias must be one-dimensional with the size of x's last dimension (", x.size(-1), "), got shape ",
-                    shape_text(bias.sizes()));
+  TORCH_CHECK_VALUE(bias.dim() == 1 && bias.sym_size(0) == x.sym_size(-1), op,
+                    ": bias must be one-dimensional with the size of x's last dimension (", c10::str(x.sym_size(-1)),
+                    "), got shape ", shape_text(bias.sym_sizes()));
   TORCH_CHECK_TYPE(bias.scalar_type() == x.scalar_type(), op, ": bias dtype ", bias.scalar_type(),
                    " does not match x dtype ", x.scalar_type());
   TORCH_CHECK(bias.device() == x.device(), op, ": bias is on ", bias.device(), " but x is on ", x.device());

@@ -82,6 +82,15 @@ at::Tensor bias_forward_autograd(const at::Tensor& x, const at::Tensor& bias, c1
   return BiasForward::apply(x, bias, variant, N, eps);
 }
 
+// bias_backward is what BiasForward's node calls: not differentiable, run below autograd so that
+// its outputs never require grad (what PyTorch asks of a non-differentiable op).
+std::tuple<at::Tensor, at::Tensor> bias_backward_autograd(const at::Tensor& grad_out, const at::Tensor& x,
+                                                          const at::Tensor& bias, c10::string_view variant, int64_t N,
+                                                          double eps) {
+  at::AutoDispatchBelowADInplaceOrView below_autograd;
+  return bias_backward_op().call(grad_out, x, bias, variant, N, eps);
+}
+
 }  // namespace
 
 TORCH_LIBRARY_FRAGMENT(gem, m) {
@@ -89,6 +98,9 @@ TORCH_LIBRARY_FRAGMENT(gem, m) {
   m.def("bias_backward(Tensor grad_out, Tensor x, Tensor bias, str variant, int N, float eps) -> (Tensor, Tensor)");
 }
 
-TORCH_LIBRARY_IMPL(gem, Autograd, m) { m.impl("bias_forward", &bias_forward_autograd); }
+TORCH_LIBRARY_IMPL(gem, Autograd, m) {
+  m.impl("bias_forward", &bias_forward_autograd);
+  m.impl("bias_backward", &bias_backward_autograd);
+}
 
 }  // namespace gem::torch_ext

@@ -79,7 +79,7 @@ void eps_grads(const char* op, const EpsChannels& a, const at::Tensor& grad_out,
     cpu::eps_grads<T>(act.channels, data<T>(grad_out), data<T>(x), data<T>(grad_in), sums.data(), count(x), threads());
   });
   // The sums are binary64; rounded once to eps's dtype.
-  eps_grad.copy_(at::from_blob(sums.data(), {static_cast<int64_t>(sums.size())}, at::kDouble));
+  eps_grad.view({-1}).copy_(at::from_blob(sums.data(), {static_cast<int64_t>(sums.size())}, at::kDouble));
 }
 
 void eps_partial(const char* op, const EpsChannels& a, EpsPartialKind which, const at::Tensor& x,

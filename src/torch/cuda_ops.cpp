@@ -77,11 +77,11 @@ void backward_grad2(const char* op, const EpsChannels& a, const at::Tensor& grad
 void eps_grads(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
                const at::Tensor& grad_in, const at::Tensor& eps_grad) {
   run(op, a, cuda::ChannelOp::grad, &grad_out, x, grad_in);
-  const at::Tensor products = at::empty_like(x);
+  const at::Tensor products = at::empty({x.numel()}, x.options());  // flat: element i is in channel (i / inner) % C
   run(op, a, cuda::ChannelOp::df_deps, &grad_out, x, products);
   const at::ScalarType acc = x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
   const std::vector<int64_t> others{0, 2};
-  eps_grad.copy_(products.view({-1, a.channels, a.inner}).sum(others, /*keepdim=*/false, acc));
+  eps_grad.view({-1}).copy_(products.view({-1, a.channels, a.inner}).sum(others, /*keepdim=*/false, acc));
 }
 
 void eps_partial(const char* op, const EpsChannels& a, EpsPartialKind which, const at::Tensor& x,

@@ -55,6 +55,9 @@ struct DeviceKernels {
   void (*bias_forward)(const Params& p, const at::Tensor& x, const at::Tensor& bias, const at::Tensor& y);
   void (*bias_backward)(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& bias,
                         const at::Tensor& grad_x, const at::Tensor& grad_bias);
+  /// False for Meta: its op bodies never call a kernel nor ask a size as a number, so shapes may
+  /// be symbolic (torch.compile and torch.export with dynamic shapes).
+  bool computes = true;
 };
 
 }  // namespace gem::torch_ext

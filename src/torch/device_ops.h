@@ -37,15 +37,18 @@ inline EpsChannels fixed_eps(const char* op, c10::string_view variant, int64_t N
   return a;
 }
 
-/// The activation of an eps-tensor op, its channels laid out as in xd (x made dense).
+/// The activation of an eps-tensor op, its channels laid out as in xd (x made dense); `layout`
+/// false (Meta) leaves channels and inner unset, as they need concrete sizes.
 inline EpsChannels tensor_eps(const char* op, c10::string_view variant, int64_t N, const at::Tensor& eps,
-                              const at::Tensor& xd, int64_t channel_dim) {
+                              const at::Tensor& xd, int64_t channel_dim, bool layout) {
   const Variant v = variant_from(op, variant);
   EpsChannels a;
   a.variant = v;
   a.N = params_from(op, variant, N, 1.0).N;  // validates N
-  a.channels = check_eps_tensor(op, v, eps, xd, channel_dim);
+  check_eps_tensor(op, v, eps, xd, channel_dim);
   a.eps_tensor = eps;
+  if (!layout) return a;
+  a.channels = eps.numel();
   // In a dense layout, element i's channel is (i / stride) % size along the channel dimension.
   if (a.channels > 1) a.inner = xd.stride(channel_dimension(xd, channel_dim));
   return a;
@@ -55,22 +58,30 @@ template <const DeviceKernels& K>
 struct DeviceOps {
   // ---- Bodies shared by the ops below ----
 
+  /// Whether a kernel runs: never on Meta, never for an empty tensor.
+  static bool has_work(const at::Tensor& t) { return K.computes && t.numel() > 0; }
+
+  static EpsChannels eps_of(const char* op, c10::string_view variant, int64_t N, const at::Tensor& eps,
+                            const at::Tensor& xd, int64_t channel_dim) {
+    return tensor_eps(op, variant, N, eps, xd, channel_dim, K.computes);
+  }
+
   static at::Tensor forward_with(const char* op, const EpsChannels& a, const at::Tensor& xd) {
     at::Tensor y = at::empty_like(xd);  // dense xd: y gets its strides (channels-last stays)
-    if (xd.numel() > 0) K.forward(op, a, xd, y);
+    if (has_work(xd)) K.forward(op, a, xd, y);
     return y;
   }
 
   static at::Tensor backward_with(const char* op, const EpsChannels& a, const at::Tensor& god, const at::Tensor& xd) {
     at::Tensor grad_in = at::empty_like(xd);
-    if (xd.numel() > 0) K.backward(op, a, god, xd, grad_in);
+    if (has_work(xd)) K.backward(op, a, god, xd, grad_in);
     return grad_in;
   }
 
   static at::Tensor backward_grad2_with(const char* op, const EpsChannels& a, const at::Tensor& gd,
                                         const at::Tensor& xd) {
     at::Tensor out = at::empty_like(xd);
-    if (xd.numel() > 0) K.backward_grad2(op, a, gd, xd, out);
+    if (has_work(xd)) K.backward_grad2(op, a, gd, xd, out);
     return out;
   }
 
@@ -97,7 +108,7 @@ struct DeviceOps {
     const at::Tensor xd = dense(x);
     if (!writable_in_place(out, xd)) {
       out.copy_(forward_with(op, a, xd));
-    } else if (xd.numel() > 0) {
+    } else if (has_work(xd)) {
       K.forward(op, a, xd, out);
     }
     return out;
@@ -122,7 +133,7 @@ struct DeviceOps {
     const auto [god, xd] = dense_pair(grad_out, x);
     if (!writable_in_place(grad_in, xd)) {
       grad_in.copy_(backward_with(op, a, god, xd));
-    } else if (xd.numel() > 0) {
+    } else if (has_work(xd)) {
       K.backward(op, a, god, xd, grad_in);
     }
     return grad_in;
@@ -144,7 +155,7 @@ struct DeviceOps {
     constexpr const char* op = "gem::forward_eps_tensor";
     check_floating(op, "x", x);
     const at::Tensor xd = dense(x);
-    return forward_with(op, tensor_eps(op, variant, N, eps, xd, channel_dim), xd);
+    return forward_with(op, eps_of(op, variant, N, eps, xd, channel_dim), xd);
   }
 
   static at::Tensor backward_eps_tensor(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant,
@@ -152,7 +163,7 @@ struct DeviceOps {
     constexpr const char* op = "gem::backward_eps_tensor";
     check_pair(op, "grad_out", grad_out, x);
     const auto [god, xd] = dense_pair(grad_out, x);
-    return backward_with(op, tensor_eps(op, variant, N, eps, xd, channel_dim), god, xd);
+    return backward_with(op, eps_of(op, variant, N, eps, xd, channel_dim), god, xd);
   }
 
   static at::Tensor backward_grad2_eps_tensor(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant,
@@ -160,7 +171,7 @@ struct DeviceOps {
     constexpr const char* op = "gem::backward_grad2_eps_tensor";
     check_pair(op, "grad", grad, x);
     const auto [gd, xd] = dense_pair(grad, x);
-    return backward_grad2_with(op, tensor_eps(op, variant, N, eps, xd, channel_dim), gd, xd);
+    return backward_grad2_with(op, eps_of(op, variant, N, eps, xd, channel_dim), gd, xd);
   }
 
   static std::tuple<at::Tensor, at::Tensor> eps_tensor_grads(const at::Tensor& grad_out, const at::Tensor& x,
@@ -169,11 +180,11 @@ struct DeviceOps {
     constexpr const char* op = "gem::eps_tensor_grads";
     check_pair(op, "grad_out", grad_out, x);
     const auto [god, xd] = dense_pair(grad_out, x);
-    const EpsChannels a = tensor_eps(op, variant, N, eps, xd, channel_dim);
+    const EpsChannels a = eps_of(op, variant, N, eps, xd, channel_dim);
     at::Tensor grad_in = at::empty_like(xd);
-    at::Tensor eps_grad = at::zeros({a.channels}, eps.options());
-    if (xd.numel() > 0) K.eps_grads(op, a, god, xd, grad_in, eps_grad);
-    return {std::move(grad_in), eps_grad.reshape(eps.sizes())};
+    at::Tensor eps_grad = at::zeros_like(eps, at::MemoryFormat::Contiguous);  // the kernel writes `channels` values
+    if (has_work(xd)) K.eps_grads(op, a, god, xd, grad_in, eps_grad);
+    return {std::move(grad_in), std::move(eps_grad)};
   }
 
   static at::Tensor eps_partial(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
@@ -183,9 +194,9 @@ struct DeviceOps {
     TORCH_CHECK_VALUE(which >= 0 && which <= 2, op,
                       ": which must be 0 (df/deps), 1 (d2f/(dx deps)) or 2 (d2f/deps2), got ", which);
     const at::Tensor xd = dense(x);
-    const EpsChannels a = tensor_eps(op, variant, N, eps, xd, channel_dim);
+    const EpsChannels a = eps_of(op, variant, N, eps, xd, channel_dim);
     at::Tensor out = at::empty_like(xd);
-    if (xd.numel() > 0) K.eps_partial(op, a, static_cast<EpsPartialKind>(which), xd, out);
+    if (has_work(xd)) K.eps_partial(op, a, static_cast<EpsPartialKind>(which), xd, out);
     return out;
   }
 
@@ -198,7 +209,7 @@ struct DeviceOps {
     check_bias(op, x, bias);
     const at::Tensor xc = x.contiguous(), bc = bias.contiguous();
     at::Tensor y = at::empty_like(xc);
-    if (xc.numel() > 0) K.bias_forward(p, xc, bc, y);
+    if (has_work(xc)) K.bias_forward(p, xc, bc, y);
     return y;
   }
 
@@ -211,7 +222,7 @@ struct DeviceOps {
     check_like_x(op, "grad_out", grad_out, x);
     const at::Tensor goc = grad_out.contiguous(), xc = x.contiguous(), bc = bias.contiguous();
     at::Tensor grad_x = at::empty_like(xc), grad_bias = at::zeros_like(bc);
-    if (xc.numel() > 0) K.bias_backward(p, goc, xc, bc, grad_x, grad_bias);
+    if (has_work(xc)) K.bias_backward(p, goc, xc, bc, grad_x, grad_bias);
     return {std::move(grad_x), std::move(grad_bias)};
   }
 };

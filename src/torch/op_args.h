@@ -42,6 +42,14 @@ inline std::string shape_text(at::IntArrayRef shape) {
   return text + "]";
 }
 
+/// The same for a shape that may be symbolic (torch.compile with dynamic shapes): every check
+/// below compares sym_sizes, so that the Meta kernels trace a symbolic shape without reading it.
+inline std::string shape_text(c10::SymIntArrayRef shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + c10::str(shape[i]);
+  return text + "]";
+}
+
 inline bool is_supported_dtype(at::ScalarType t) {
   return t == at::kDouble || t == at::kFloat || t == at::kHalf || t == at::kBFloat16;
 }
@@ -57,8 +65,8 @@ inline void check_floating(const char* op, const char* name, const at::Tensor& t
 /// `other` (e.g. grad_out) has the shape, dtype and device of x.
 inline void check_like_x(const char* op, const char* name, const at::Tensor& other, const at::Tensor& x) {
   check_floating(op, name, other);
-  TORCH_CHECK_VALUE(other.sizes() == x.sizes(), op, ": ", name, " shape ", shape_text(other.sizes()),
-                    " does not match x shape ", shape_text(x.sizes()));
+  TORCH_CHECK_VALUE(other.sym_sizes() == x.sym_sizes(), op, ": ", name, " shape ", shape_text(other.sym_sizes()),
+                    " does not match x shape ", shape_text(x.sym_sizes()));
   TORCH_CHECK_TYPE(other.scalar_type() == x.scalar_type(), op, ": ", name, " dtype ", other.scalar_type(),
                    " does not match x dtype ", x.scalar_type());
   TORCH_CHECK(other.device() == x.device(), op, ": ", name, " is on ", other.device(), " but x is on ", x.device());
@@ -66,9 +74,9 @@ inline void check_like_x(const char* op, const char* name, const at::Tensor& oth
 
 /// eps given as a tensor, as PReLU's weight: one value for every element, or one per channel
 /// along channel_dim (a one-dimensional tensor of x.size(channel_dim) values); floating, on x's
-/// device, only for E-GEM and SE-GEM. Returns the number of channels (1 for one value).
-inline int64_t check_eps_tensor(const char* op, Variant v, const at::Tensor& eps, const at::Tensor& x,
-                                int64_t channel_dim) {
+/// device, only for E-GEM and SE-GEM.
+inline void check_eps_tensor(const char* op, Variant v, const at::Tensor& eps, const at::Tensor& x,
+                             int64_t channel_dim) {
   TORCH_CHECK_VALUE(v != Variant::gem, op, ": GEM has no eps (it is fixed at 1); use variant egem for a GEM "
                     "with a learnable eps");
   TORCH_CHECK(eps.defined(), op, ": eps is an undefined tensor");
@@ -76,14 +84,13 @@ inline int64_t check_eps_tensor(const char* op, Variant v, const at::Tensor& eps
                    ": eps must be a floating-point tensor (float64, float32, float16 or bfloat16), got ",
                    eps.scalar_type());
   TORCH_CHECK(eps.device() == x.device(), op, ": eps is on ", eps.device(), " but x is on ", x.device());
-  if (eps.numel() == 1) return 1;
+  if (eps.sym_numel() == 1) return;
   TORCH_CHECK_VALUE(x.dim() >= 1 && channel_dim >= -x.dim() && channel_dim < x.dim(), op, ": channel_dim ", channel_dim,
-                    " is not a dimension of x (shape ", shape_text(x.sizes()), ")");
+                    " is not a dimension of x (shape ", shape_text(x.sym_sizes()), ")");
   const int64_t dim = channel_dim < 0 ? channel_dim + x.dim() : channel_dim;
-  TORCH_CHECK_VALUE(eps.dim() == 1 && eps.numel() == x.size(dim), op, ": eps must hold one value or one per channel (",
-                    x.size(dim), " along dimension ", dim, " of x, shape ", shape_text(x.sizes()), "), got shape ",
-                    shape_text(eps.sizes()));
-  return eps.numel();
+  TORCH_CHECK_VALUE(eps.dim() == 1 && eps.sym_numel() == x.sym_size(dim), op,
+                    ": eps must hold one value or one per channel (", c10::str(x.sym_size(dim)), " along dimension ",
+                    dim, " of x, shape ", shape_text(x.sym_sizes()), "), got shape ", shape_text(eps.sym_sizes()));
 }
 
 /// channel_dim as a dimension index of x (negative counts from the end).
