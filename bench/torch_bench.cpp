@@ -6,7 +6,8 @@
 //    preallocated and pre-touched: gem::forward_out / at::gelu_out / ...; the kernel speed). The
 //    composition has no out= form; its backward is torch autograd through its graph.
 // 2. Training step: a small CNN (2 conv + 2 fc on 28x28, batch 128, SGD) forward + backward +
-//    step with ReLU, GELU, E-GEM, SE-GEM and E-GEM with a learnable eps.
+//    step with ReLU, GELU, E-GEM, SE-GEM and E-GEM with a learnable eps (one per layer, or one per
+//    channel of each layer).
 // Each number is the median of --repeats timed calls after --warmup untimed ones, taken in rounds
 // over all candidates (each round calls every candidate once) so they share the machine's state.
 #include <ATen/Parallel.h>
@@ -151,39 +152,50 @@ void run_elementwise(const Options& opt) {
       }
 }
 
-// 2 conv + 2 fc for 28x28 inputs, one activation module after each but the last layer.
+// 2 conv + 2 fc for 28x28 inputs, an activation module of its own after each but the last layer
+// (made for that layer's channels: 16, 32, 128).
+using ActivationFactory = std::function<torch::nn::AnyModule(int64_t channels)>;
+
 struct SmallCnnImpl : torch::nn::Module {
-  explicit SmallCnnImpl(torch::nn::AnyModule activation)
+  explicit SmallCnnImpl(const ActivationFactory& activation)
       : conv1(register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)))),
         conv2(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).padding(1)))),
         fc1(register_module("fc1", torch::nn::Linear(32 * 7 * 7, 128))),
         fc2(register_module("fc2", torch::nn::Linear(128, 10))),
-        act(std::move(activation)) {
-    register_module("act", act.ptr());
+        act1(activation(16)),
+        act2(activation(32)),
+        act3(activation(128)) {
+    register_module("act1", act1.ptr());
+    register_module("act2", act2.ptr());
+    register_module("act3", act3.ptr());
   }
   at::Tensor forward(at::Tensor x) {
-    x = torch::max_pool2d(act.forward(conv1->forward(x)), 2);
-    x = torch::max_pool2d(act.forward(conv2->forward(x)), 2);
-    x = act.forward(fc1->forward(x.flatten(1)));
+    x = torch::max_pool2d(act1.forward(conv1->forward(x)), 2);
+    x = torch::max_pool2d(act2.forward(conv2->forward(x)), 2);
+    x = act3.forward(fc1->forward(x.flatten(1)));
     return fc2->forward(x);
   }
   torch::nn::Conv2d conv1, conv2;
   torch::nn::Linear fc1, fc2;
-  torch::nn::AnyModule act;
+  torch::nn::AnyModule act1, act2, act3;
 };
 TORCH_MODULE(SmallCnn);
 
 void run_training(const Options& opt) {
   if (!opt.json) {
     std::printf("\nTraining step: CNN 2 conv + 2 fc, 28x28x1, batch 128, SGD (forward + backward + step)\n");
-    std::printf("| activation          | t | median ms | vs relu |\n");
-    std::printf("|---------------------|---|-----------|---------|\n");
+    std::printf("| activation           | t | median ms | vs relu |\n");
+    std::printf("|----------------------|---|-----------|---------|\n");
   }
-  const std::vector<std::string> specs{"relu", "gelu", "egem:N=1,eps=1e-4", "segem:N=1,eps=1e-4",
-                                       "egem learnable eps"};
-  auto activation = [](const std::string& spec) {
-    if (spec == "egem learnable eps") return torch::nn::AnyModule(ops::EGEM(ops::EGEMOptions(1, 1e-4).learnable_eps(true)));
-    return torch::nn::AnyModule(ops::Activation(spec));
+  const std::vector<std::string> specs{
+      "relu", "gelu", "egem:N=1,eps=1e-4", "segem:N=1,eps=1e-4", "egem learnable eps", "egem eps per channel"};
+  auto factory = [](const std::string& spec) -> ActivationFactory {
+    return [spec](int64_t channels) {
+      auto learnable = ops::EGEMOptions(1, 1e-4).learnable_eps(true);
+      if (spec == "egem learnable eps") return torch::nn::AnyModule(ops::EGEM(learnable));
+      if (spec == "egem eps per channel") return torch::nn::AnyModule(ops::EGEM(learnable.num_parameters(channels)));
+      return torch::nn::AnyModule(ops::Activation(spec));
+    };
   };
   for (int threads : opt.threads) {
     at::set_num_threads(threads);
@@ -194,7 +206,7 @@ void run_training(const Options& opt) {
     std::vector<Trainer> trainers;
     for (const std::string& spec : specs) {
       torch::manual_seed(0);
-      SmallCnn model(activation(spec));
+      SmallCnn model(factory(spec));
       trainers.push_back({model, torch::optim::SGD(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9))});
     }
     torch::manual_seed(1);
@@ -222,7 +234,7 @@ void run_training(const Options& opt) {
         std::printf("{\"pass\":\"train_step\",\"activation\":\"%s\",\"threads\":%d,\"ms\":%.4f,\"vs_relu\":%.4f}\n",
                     specs[k].c_str(), threads, median[k] * 1e3, median[k] / median[0]);
       } else {
-        std::printf("| %-19s | %d | %9.3f | %7.3f |\n", specs[k].c_str(), threads, median[k] * 1e3,
+        std::printf("| %-20s | %d | %9.3f | %7.3f |\n", specs[k].c_str(), threads, median[k] * 1e3,
                     median[k] / median[0]);
       }
       std::fflush(stdout);

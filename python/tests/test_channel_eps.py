@@ -22,7 +22,7 @@ def channel_slices(x, dim):
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16])
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last", "last_dim"])
 def test_each_channel_is_its_own_one_eps_call(variant, dtype, layout):
-    """Forward, both gradients and the eps-partials, bit for bit."""
+    """Forward, the x-gradient and the eps-partials bit for bit; the eps-gradient to rounding."""
     torch.manual_seed(0)
     if layout == "last_dim":
         x, dim = torch.randn(4, 7, 3, dtype=torch.float64).to(dtype) * 2, -1
@@ -41,8 +41,11 @@ def test_each_channel_is_its_own_one_eps_call(variant, dtype, layout):
         gx_one, ge_one = torch.ops.gem.eps_tensor_grads(gc, xc, variant, 2, one, 1)
         assert torch.equal(gxc, gx_one)
         assert torch.equal(pc, torch.ops.gem.eps_partial(xc, variant, 2, one, 0, 1))
-        # The channel's sum is the one-eps call's sum (both in binary64, rounded once).
-        assert torch.equal(grad_eps[c], ge_one), c
+        # Both sums run in binary64 and are rounded once, but the row kernels add in another order,
+        # so they agree to the rounding of the dtype, relative to the sum of the terms' sizes.
+        scale = (gc.double() * pc.double()).abs().sum().item()
+        tolerance = 8 * torch.finfo(dtype).eps * scale
+        assert abs(grad_eps[c].item() - ge_one.item()) <= tolerance, c
 
 
 def test_gradients_are_channel_local():

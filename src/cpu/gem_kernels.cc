@@ -25,6 +25,7 @@
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "src/cpu/kernel_job.h"
+#include "src/cpu/lane_loops-inl.h"
 #include "src/cpu/simd_lanes-inl.h"
 #include "src/cpu/storage-inl.h"
 #include "src/cpu/tuning.h"
@@ -32,112 +33,6 @@
 HWY_BEFORE_NAMESPACE();
 namespace gem::cpu {
 namespace HWY_NAMESPACE {
-
-template <class T>
-using MathTag = hn::ScalableTag<opmath_t<T>>;
-
-/// Broadcasts a constant (what lane_constants needs to build LaneConstants<Lanes<D>>).
-template <class D>
-struct Splat {
-  inline Lanes<D> operator()(hn::TFromD<D> s) const { return {hn::Set(D(), s)}; }
-};
-
-/// The constants of a job on lanes: those of f and f' (gem_lanes.h), the scale of df/deps, and
-/// the scalar algorithm's for the lanes the lane form of df/deps flags.
-template <class D>
-struct JobLanes {
-  LaneConstants<Lanes<D>> k;
-  EpsLaneScale<Lanes<D>> s;
-  EpsGradConstants<hn::TFromD<D>> eps_c;
-};
-
-/// df/deps by gem_eps_grad.h on the flagged lanes of v (rare: |x| or the result near the ends
-/// of the format), kept out of line so the common loop stays small.
-template <bool kSegem, class D>
-HWY_NOINLINE hn::Vec<D> ExactLanes(D d, hn::Vec<D> x, hn::Vec<D> v, hn::Mask<D> flagged,
-                                   const EpsGradConstants<hn::TFromD<D>>& c) {
-  using W = hn::TFromD<D>;
-  HWY_ALIGN W xs[HWY_LANES(W)], vs[HWY_LANES(W)], fs[HWY_LANES(W)];
-  hn::Store(x, d, xs);
-  hn::Store(v, d, vs);
-  hn::Store(hn::VecFromMask(d, flagged), d, fs);  // all-ones bits (a NaN) where flagged, else +0
-  for (std::size_t i = 0; i < hn::Lanes(d); ++i)
-    if (!(fs[i] == W(0)))
-      vs[i] = gem_eps_partial(kSegem ? Variant::segem : Variant::egem, EpsPartialKind::df_deps, xs[i], c);
-  return hn::Load(d, vs);
-}
-
-/// f, f' or df/deps of the variant on one vector. kSegem: SE-GEM, else E-GEM (and GEM).
-template <int N, bool kSegem, Op kOp, class D>
-HWY_INLINE Lanes<D> Activation(const Lanes<D>& x, const JobLanes<D>& c) {
-  if constexpr (kOp == Op::eps_partial) {
-    const auto r = kSegem ? segem_eps_grad_lanes<N>(x, c.k, c.s) : egem_eps_grad_lanes<N>(x, c.k, c.s);
-    if (!any(r.exact)) return r.value;
-    return {ExactLanes<kSegem>(D(), x.v, r.value.v, r.exact.m, c.eps_c)};
-  } else if constexpr (kSegem) {
-    if constexpr (kOp == Op::forward)
-      return segem_lanes<N>(x, c.k);
-    else
-      return segem_grad_lanes<N>(x, c.k);
-  } else {
-    if constexpr (kOp == Op::forward)
-      return egem_lanes<N>(x, c.k);
-    else
-      return egem_grad_lanes<N>(x, c.k);
-  }
-}
-
-/// The results for one block (one vector, or two for paired bfloat16) starting at x (and
-/// grad_out at g for backward); for eps_grads also adds grad_out df/deps to `acc`.
-template <int N, bool kSegem, Op kOp, class D, class T>
-HWY_INLINE Block<T, D> ComputeBlock(D d, const T* x, const T* g, const JobLanes<D>& c, hn::Vec<D>* acc) {
-  const Block<T, D> xb = LoadBlock(d, x);
-  Block<T, D> yb;
-  constexpr Op kValue = kOp == Op::eps_grads ? Op::backward : kOp;
-  for (std::size_t j = 0; j < kBlockVectors<T>; ++j) yb.v[j] = Activation<N, kSegem, kValue>(Lanes<D>{xb.v[j]}, c).v;
-  if constexpr (kOp == Op::backward || kOp == Op::eps_grads) {
-    const Block<T, D> gb = LoadBlock(d, g);
-    for (std::size_t j = 0; j < kBlockVectors<T>; ++j) {
-      if constexpr (kOp == Op::eps_grads) {
-        const hn::Vec<D> fe = Activation<N, kSegem, Op::eps_partial>(Lanes<D>{xb.v[j]}, c).v;
-        *acc = hn::MulAdd(gb.v[j], fe, *acc);
-      }
-      yb.v[j] = hn::Mul(gb.v[j], yb.v[j]);
-    }
-  }
-  return yb;
-}
-
-/// Fewer than one block (head before an aligned body, or the tail): the same per-block code
-/// on a zero-padded copy, so these elements get exactly the arithmetic of full blocks (padding
-/// adds 0 * df/deps(0) = 0 to the sum).
-template <int N, bool kSegem, Op kOp, class D, class T>
-HWY_INLINE void PartialBlock(D d, const T* x, const T* g, T* y, std::size_t count, const JobLanes<D>& c,
-                             hn::Vec<D>* acc) {
-  constexpr std::size_t kMaxLanes = HWY_LANES(hn::TFromD<D>) * kBlockVectors<T>;
-  HWY_ALIGN T xb[kMaxLanes] = {};
-  HWY_ALIGN T gb[kMaxLanes] = {};
-  HWY_ALIGN T yb[kMaxLanes];
-  std::memcpy(xb, x, count * sizeof(T));
-  if constexpr (kOp == Op::backward || kOp == Op::eps_grads) std::memcpy(gb, g, count * sizeof(T));
-  StoreBlock<false>(d, ComputeBlock<N, kSegem, kOp>(d, xb, gb, c, acc), yb);
-  std::memcpy(y, yb, count * sizeof(T));
-}
-
-/// Asks for the inputs tuning::kPrefetchBytes ahead: one core alone does not keep enough
-/// loads in flight to reach the memory bandwidth otherwise. Prefetches never fault, so the
-/// address may lie past the array (computed as an integer for that reason).
-template <Op kOp, class T>
-HWY_INLINE void PrefetchAhead(const T* x, const T* g) {
-  hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(x) + tuning::kPrefetchBytes));
-  if constexpr (kOp == Op::backward || kOp == Op::eps_grads) {
-    hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(g) + tuning::kPrefetchBytes));
-  }
-}
-
-/// Blocks whose grad_out df/deps are summed in the math type before the sum moves to double:
-/// short enough that float's rounding stays near one ulp of the partial sums.
-constexpr std::size_t kSumBlocks = 32;
 
 /// job.out[i] for i in [begin, end). kStream: the body is stored with non-temporal stores
 /// (after a head that aligns the output), for arrays far larger than the caches. eps_grads
@@ -148,7 +43,7 @@ HWY_NOINLINE HWY_FLATTEN double RunRange(const KernelJob<T>& job, std::size_t be
   const D d;
   const std::size_t step = BlockLanes<T>(d);
   const JobLanes<D> c{lane_constants<Lanes<D>>(job.c, Splat<D>()), eps_lane_scale<Lanes<D>>(job.scale, Splat<D>()),
-                      job.eps_c};
+                      &job.eps_c, 0};
   const T* x = job.x;
   const T* g = (kOp == Op::backward || kOp == Op::eps_grads) ? job.grad_out : x;  // read only by those two
   T* y = job.out;
@@ -409,33 +304,37 @@ double reference_range(Op op, const Params& p, const T* grad_out, const T* x, T*
 /// Runs op over [0, n); returns the sum of eps_grads (0 for the others).
 template <class T>
 double run(Op op, const Params& p, const T* grad_out, const T* x, T* out, std::size_t n, int threads) {
-  validate(p);
+  const Kernel<T> k = make_kernel(op, p, grad_out, x, out, op != Op::eps_grads && n * sizeof(T) >= kStreamMinBytes);
   const int team = resolve_threads(threads);
   if (n == 0) return 0;
-  const auto over_range = [&](const auto& range) {
-    if (op == Op::eps_grads) return chunked_sum(n, team, range);
-    parallel_ranges(n, team, [&](std::size_t b, std::size_t e) { range(b, e); });
-    return 0.0;
-  };
-  if constexpr (!std::is_same_v<T, double>) {
-    if (!eps_fits_binary32(p.eps))  // spec 3.2: binary32 constants would lose precision
-      return over_range([&](std::size_t b, std::size_t e) { return reference_range(op, p, grad_out, x, out, b, e); });
-  }
-  using M = opmath_t<T>;
-  const KernelJob<T> job{op,
-                         p.variant,
-                         x,
-                         grad_out,
-                         out,
-                         make_constants<M>(p),
-                         make_eps_scale<M>(p.N, p.eps),
-                         make_eps_grad_constants<M>(p.N, p.eps),
-                         op != Op::eps_grads && n * sizeof(T) >= kStreamMinBytes};
-  const RangeFn<T> range = pick(job);
-  return over_range([&](std::size_t b, std::size_t e) { return range(job, b, e); });
+  const auto range = [&](std::size_t b, std::size_t e) { return run_range(k, b, e); };
+  if (op == Op::eps_grads) return chunked_sum(n, team, range);
+  parallel_ranges(n, team, range);
+  return 0;
 }
 
 }  // namespace
+
+template <class T>
+Kernel<T> make_kernel(Op op, const Params& p, const T* grad_out, const T* x, T* out, bool stream) {
+  validate(p);
+  using M = opmath_t<T>;
+  Kernel<T> k{{op, p.variant, x, grad_out, out, {}, {}, {}, stream}, nullptr, p};
+  if constexpr (!std::is_same_v<T, double>) {
+    if (!eps_fits_binary32(p.eps)) return k;  // spec 3.2: binary32 constants would lose precision
+  }
+  k.job.c = make_constants<M>(p);
+  k.job.scale = make_eps_scale<M>(p.N, p.eps);
+  k.job.eps_c = make_eps_grad_constants<M>(p.N, p.eps);
+  k.range = pick(k.job);
+  return k;
+}
+
+template <class T>
+double run_range(const Kernel<T>& k, std::size_t begin, std::size_t end) {
+  if (k.range) return k.range(k.job, begin, end);
+  return reference_range(k.job.op, k.p, k.job.grad_out, k.job.x, k.job.out, begin, end);
+}
 
 template <class T>
 void forward(const Params& p, const T* x, T* y, std::size_t n, int threads) {
@@ -495,6 +394,8 @@ template void narrow_from_float<half>(const float*, half*, std::size_t);
 template void narrow_from_float<bfloat16>(const float*, bfloat16*, std::size_t);
 
 #define GEM_CPU_KERNELS_INSTANTIATE(T)                                                         \
+  template Kernel<T> make_kernel<T>(Op, const Params&, const T*, const T*, T*, bool);          \
+  template double run_range<T>(const Kernel<T>&, std::size_t, std::size_t);                    \
   template void forward<T>(const Params&, const T*, T*, std::size_t, int);                     \
   template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, int);          \
   template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, int);    \

@@ -1,6 +1,6 @@
 // What one kernel call asks of a per-target body: the arrays, the operation and the constants
-// already computed for (N, eps). Plain C++, shared by gem_kernels.cc's dispatch side and its
-// per-target code (compiled once per SIMD target).
+// already computed for (N, eps). Plain C++, shared by gem_kernels.cc's dispatch side, its
+// per-target code (compiled once per SIMD target) and the per-channel kernels.
 #pragma once
 
 #include <cstddef>
@@ -33,5 +33,53 @@ struct KernelJob {
 /// grad_out df/deps for eps_grads (accumulated in a fixed order), 0 otherwise.
 template <class T>
 using RangeFn = double (*)(const KernelJob<T>& job, std::size_t begin, std::size_t end);
+
+/// A job with its loop picked, ready for any range of its arrays: the one-eps kernels run one,
+/// the per-channel kernels (channel_kernels.cc) one per channel. `range` is null where (N, eps)
+/// needs the binary64 reference (spec 3.2: eps outside binary32's normal range).
+template <class T>
+struct Kernel {
+  KernelJob<T> job;
+  RangeFn<T> range;
+  Params p;
+};
+
+/// Validates p and picks the loop for this machine (gem_kernels.cc).
+template <class T>
+Kernel<T> make_kernel(Op op, const Params& p, const T* grad_out, const T* x, T* out, bool stream);
+
+/// Runs [begin, end) of k's arrays; the sum for eps_grads, else 0.
+template <class T>
+double run_range(const Kernel<T>& k, std::size_t begin, std::size_t end);
+
+/// The constants of one channel of a row job, as a KernelJob holds them for one eps.
+template <class M>
+struct ChannelConstants {
+  GemConstants<M> c;
+  EpsScale<M> scale;
+  EpsGradConstants<M> eps_c;
+};
+
+/// Rows of `channels` elements, element (row, c) computed with channel c's eps: one eps per
+/// channel along the last dimension (inner = 1, a transformer's features). row_kernels.cc.
+template <class T>
+struct RowJob {
+  Op op;
+  Variant variant;
+  const T* x;
+  const T* grad_out;  // backward and eps_grads only
+  T* out;
+  std::size_t channels;
+  const ChannelConstants<opmath_t<T>>* k;  // `channels` of them
+};
+
+/// Rows summed together before their per-channel sums are kept: the pieces of eps_grads' sums,
+/// fixed by the shape alone (so the same bits for any thread count).
+constexpr std::size_t kRowsPerSlab = 256;
+
+/// Rows [begin, end) of a row job, begin a multiple of kRowsPerSlab. For eps_grads, slab_sums
+/// receives `channels` sums per slab from begin's slab on.
+template <class T>
+using RowsFn = void (*)(const RowJob<T>& job, std::size_t begin, std::size_t end, double* slab_sums);
 
 }  // namespace gem::cpu

@@ -116,12 +116,15 @@ TYPED_TEST(EpsKernels, EpsGradsIsBackwardAndTheSumOfGradTimesDfDeps) {
 }
 
 // The channel kernels against the one-eps kernels called on single elements.
+// Channel c's eps is 10^(c % 6 - 4); `tiny`, when given, replaces channel 1's by one outside
+// binary32's range, so that the call needs the binary64 reference for that channel.
 template <class T>
-void check_channels(std::size_t channels, std::size_t inner, std::size_t groups) {
+void check_channels(std::size_t channels, std::size_t inner, std::size_t groups, double tiny = 0.0) {
   const std::size_t n = channels * inner * groups;
   const std::vector<T> x = as<T>(normal_values(n, 11, 2.0)), g = as<T>(normal_values(n, 12, 1.0));
   std::vector<double> eps(channels);
-  for (std::size_t c = 0; c < channels; ++c) eps[c] = std::pow(10.0, -4.0 + static_cast<double>(c));
+  for (std::size_t c = 0; c < channels; ++c) eps[c] = std::pow(10.0, -4.0 + static_cast<double>(c % 6));
+  if (tiny > 0.0 && channels > 1) eps[1] = tiny;
   for (const Variant v : {Variant::egem, Variant::segem}) {
     const cpu::ChannelEps a{v, 2, eps.data(), channels, inner};
     const auto channel_of = [&](std::size_t i) { return (i / inner) % channels; };
@@ -160,10 +163,13 @@ void check_channels(std::size_t channels, std::size_t inner, std::size_t groups)
 }
 
 TYPED_TEST(EpsKernels, OneEpsPerChannelInBothLayouts) {
-  check_channels<TypeParam>(3, 1, 50);   // a transformer's features: gathered per channel
-  check_channels<TypeParam>(4, 3, 20);   // short runs
-  check_channels<TypeParam>(3, 100, 4);  // feature maps: run by run in place
-  check_channels<TypeParam>(1, 1, 500);  // one eps
+  check_channels<TypeParam>(3, 1, 50);          // a transformer's features: constants on lanes
+  check_channels<TypeParam>(37, 1, 600);        // several slabs of rows, two threads, a partial block
+  check_channels<TypeParam>(37, 1, 20, 1e-42);  // a channel needs binary64: gathered instead
+  check_channels<TypeParam>(4, 3, 20);          // short runs: gathered
+  check_channels<TypeParam>(20, 5, 200);        // more channels than a tile, two threads
+  check_channels<TypeParam>(3, 100, 4);         // feature maps: run by run in place
+  check_channels<TypeParam>(1, 1, 500);         // one eps
 }
 
 TEST(EpsKernels, BadChannelLayoutsAreRefused) {

@@ -141,9 +141,19 @@ TEST(GemEpsGrad, LaneFormSpecialValues) {
     EXPECT_EQ(testing::lane_eps_grad<double>(Variant::egem, -2.5, N, 0.3), 0.0);
     EXPECT_EQ(testing::lane_eps_grad<double>(Variant::segem, 2.5, N, 0.3), 0.0);
   }
-  // Far out (p overflows binary32): the outer form, still -a^(1-m) = -1/a for N = 1.
+  // Far out (D^2 would overflow binary32): outside the lane range, so flagged for the scalar
+  // algorithm, which gives -a^(1-m) = -1/a for N = 1; well inside it, not flagged.
   EXPECT_FLOAT_EQ(testing::lane_eps_grad<float>(Variant::egem, 1e30f, 1, 1.0), -1e-30f);
-  EXPECT_FALSE(testing::lane_eps_grad_raw<float>(Variant::egem, 1e30f, 1, 1.0).exact);
+  EXPECT_TRUE(testing::lane_eps_grad_raw<float>(Variant::egem, 1e30f, 1, 1.0).exact);
+  EXPECT_FALSE(testing::lane_eps_grad_raw<float>(Variant::egem, 3.0f, 1, 1.0).exact);
+  EXPECT_FALSE(testing::lane_eps_grad_raw<float>(Variant::segem, -1e-3f, 2, 1e-4).exact);
+  // The range for binary32, N = 1, eps = 1e-4: D^2 <= 2^124 needs |x| <= about 2^24, and w
+  // normal with a factor 2 to spare needs |x| >= about 2^-45.
+  const EpsScale<float> r = make_eps_scale<float>(1, 1e-4);
+  EXPECT_GE(r.a_max, 0x1p23f);
+  EXPECT_LE(r.a_max, 0x1p25f);
+  EXPECT_GT(r.a_min, 0x1p-47f);
+  EXPECT_LT(r.a_min, 0x1p-45f);
 }
 
 // Central differences in eps of the closed forms of spec 2.1, in long double. With
