@@ -5,6 +5,8 @@
 # gelu / silu / eager / torch.compile, fused bias, ResNet-56 step), then tests/torch. Needs an
 # NVIDIA GPU, nvcc and python3 with a CUDA build of torch. Designed to finish in under 8 minutes
 # on one H100 with 16 cores; every phase has a time limit and a failed phase does not stop the next.
+# The Python package's checks (pip install, opcheck, torch.compile fullgraph, torch.export) are
+# scripts/gpu/python_check.sh, a run of its own.
 #
 #   bash scripts/gpu_check.sh
 #

@@ -9,7 +9,7 @@ one per channel as torch.nn.PReLU (num_parameters=C: along dimension 1, channel_
 transformer's features). The same choices as the C++ modules (gem::torch_ext::EGEM).
 """
 import math
-from typing import Optional, Tuple, Type, Union
+from typing import Callable, Optional, Tuple, Type, Union
 
 import torch
 from torch import Tensor, nn
@@ -158,15 +158,28 @@ def module_for(spec: str) -> nn.Module:
     return Activation(spec)
 
 
-def replace_activations(model: nn.Module, spec: str,
+def _module_factory(spec: Union[str, Callable[[], nn.Module]]) -> Callable[[], nn.Module]:
+    """What makes each replacement: module_for(spec) for a spec string, else the callable itself;
+    checked by making one module before anything changes."""
+    if callable(spec) and not isinstance(spec, (str, nn.Module)):
+        made = spec()
+        if not isinstance(made, nn.Module):
+            raise TypeError(f"the callable given as spec must return a torch.nn.Module, it returned {made!r}")
+        return spec
+    module_for(spec)  # a bad spec fails here (ValueError, or TypeError for a non-string)
+    return lambda: module_for(spec)
+
+
+def replace_activations(model: nn.Module, spec: Union[str, Callable[[], nn.Module]],
                         types: Tuple[Type[nn.Module], ...] = (nn.ReLU,)) -> int:
     """Replaces, in place, every submodule of `model` that is an instance of one of `types` by a
-    new module for `spec` (module_for: GEM, EGEM, SEGEM or Activation), and returns how many it
-    replaced. Each replacement is a module of its own, so learnable eps values are not shared. A
-    bad spec, an empty `types` or a `types` that is not a tuple of module classes is an error
-    before anything changes; `model` itself is never replaced (wrap it to replace a bare
-    activation)."""
-    module_for(spec)  # validates the spec before any change
+    new module, and returns how many it replaced. `spec` is an activation spec (module_for: GEM,
+    EGEM, SEGEM or Activation) or a callable that returns a new module, for options a spec does
+    not carry: `lambda: gem.nn.EGEM(N=1, eps=1e-4, learnable_eps=True)`. Each replacement is a
+    module of its own, so learnable eps values are not shared. A bad spec, an empty `types` or a
+    `types` that is not a tuple of module classes is an error before anything changes; `model`
+    itself is never replaced (wrap it to replace a bare activation)."""
+    make = _module_factory(spec)
     if isinstance(types, type):
         types = (types,)
     if not isinstance(types, tuple) or not types or not all(isinstance(t, type) and issubclass(t, nn.Module)
@@ -175,5 +188,5 @@ def replace_activations(model: nn.Module, spec: str,
     targets = [(parent, name) for parent in model.modules() for name, child in parent.named_children()
                if isinstance(child, types)]
     for parent, name in targets:
-        setattr(parent, name, module_for(spec))
+        setattr(parent, name, make())
     return len(targets)

@@ -139,13 +139,12 @@ def test_replace_activations_module_types_and_learnable_eps():
     assert gem.replace_activations(model, "segem:N=2,eps=0.1", types=(nn.ReLU, gem.nn.Activation)) == 10
     assert gem.replace_activations(model, "gem:N=3", types=gem.nn.SEGEM) == 10  # a bare class is one type
     assert all(m.N == 3 for m in model.modules() if isinstance(m, gem.nn.GEM))
-    # A GEM-family module, so its eps can be made learnable afterwards.
+    # A callable makes each replacement: options a spec does not carry, such as a learnable eps.
     model = nested_model()
-    gem.replace_activations(model, "egem:N=1,eps=0.01")
-    for m in model.modules():
-        if isinstance(m, gem.nn.EGEM):
-            m.log_eps = nn.Parameter(torch.tensor(0.01).log())
-    assert sum(p.numel() for n, p in model.named_parameters() if n.endswith("log_eps")) == 8
+    assert gem.replace_activations(model, lambda: gem.nn.EGEM(N=1, eps=0.01, learnable_eps=True)) == 8
+    log_eps = [p for n, p in model.named_parameters() if n.endswith("log_eps")]
+    assert len(log_eps) == 8 and len({id(p) for p in log_eps}) == 8  # not shared
+    assert all(torch.allclose(p.exp(), torch.tensor(0.01)) for p in log_eps)
 
 
 @pytest.mark.parametrize("spec,types,error,match", [
@@ -156,6 +155,8 @@ def test_replace_activations_module_types_and_learnable_eps():
     ("relu", [nn.ReLU], ValueError, "types must be a non-empty tuple"),
     ("relu", (nn.ReLU, "gelu"), ValueError, "types must be a non-empty tuple"),
     ("relu", (int,), ValueError, "types must be a non-empty tuple"),
+    (lambda: "egem", (nn.ReLU,), TypeError, "must return a torch.nn.Module"),
+    (lambda: 1 / 0, (nn.ReLU,), ZeroDivisionError, "division"),
 ])
 def test_replace_activations_errors_change_nothing(spec, types, error, match):
     model = nested_model()
