@@ -26,15 +26,7 @@ OUT=${OUT:-$ROOT/gpu-out}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
 
-START=$SECONDS
-log() { echo "[gpu_check.sh +$((SECONDS - START))s] $*"; }
-declare -A STATUS
-PHASES=()
-phase_done() {  # phase_done NAME RC
-  PHASES+=("$1")
-  if [ "$2" -eq 0 ]; then STATUS[$1]=ok; elif [ "$2" -eq 124 ]; then STATUS[$1]="TIMEOUT"; else STATUS[$1]="FAILED (rc $2)"; fi
-  log "phase $1: ${STATUS[$1]}"
-}
+source "$ROOT/scripts/gpu/phases.sh"
 
 SHARED=${GEM_SHARED_DIR:-$ROOT/shared}
 if [ ! -f "$SHARED/spec/golden.csv" ] && [ -f "$ROOT/../shared/spec/golden.csv" ]; then SHARED=$ROOT/../shared; fi
@@ -155,8 +147,8 @@ fi
 # ---- Summary last ------------------------------------------------------------------------------
 echo
 log "done in $((SECONDS - START)) s; results in $OUT"
-for p in "${PHASES[@]}"; do printf '  %-14s %s\n' "$p" "${STATUS[$p]}"; done
+phase_table
+rc=$?
 echo
 cat "$OUT/gpu_summary.txt" 2>/dev/null
-for p in "${PHASES[@]}"; do [ "${STATUS[$p]}" = ok ] || exit 1; done
-exit 0
+exit $rc

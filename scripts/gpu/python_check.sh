@@ -11,15 +11,7 @@
 #   bash scripts/gpu/python_check.sh              # there; results in $OUT (default gpu-out/)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build_operators.sh"
-START=$SECONDS
-log() { echo "[python_check.sh +$((SECONDS - START))s] $*"; }
-declare -A STATUS
-PHASES=()
-phase() {  # phase NAME RC
-  PHASES+=("$1")
-  if [ "$2" -eq 0 ]; then STATUS[$1]=ok; elif [ "$2" -eq 124 ]; then STATUS[$1]=TIMEOUT; else STATUS[$1]="FAILED (rc $2)"; fi
-  log "$1: ${STATUS[$1]}"
-}
+source "$ROOT/scripts/gpu/phases.sh"
 log "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>&1 | head -1); $(nproc) cores; torch $("$PY" -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)' 2>&1)"
 
 BUILD=$ROOT/build-gpu-python
@@ -30,7 +22,7 @@ if [ $rc -eq 0 ]; then
   rc=$?
   [ $rc -eq 0 ] || tail -30 "$OUT/python_build.log"
 fi
-phase "build gem_torch (CUDA)" $rc
+phase_done "build gem_torch (CUDA)" $rc
 
 VENV=/tmp/gem-python-venv
 rc=1
@@ -41,28 +33,28 @@ if [ "${STATUS["build gem_torch (CUDA)"]}" = ok ]; then
   rc=$?
   [ $rc -eq 0 ] || tail -20 "$OUT/python_pip.log"
 fi
-phase "pip install" $rc
+phase_done "pip install" $rc
 
 if [ "${STATUS["pip install"]}" = ok ]; then
   RUN=(env -u PYTHONPATH -u GEM_TORCH_LIBRARY "$VENV/bin/python")
   (cd /tmp && "${RUN[@]}" -m gem) | tee "$OUT/python_m_gem.txt"
   grep -q "CUDA kernels  yes" "$OUT/python_m_gem.txt"
-  phase "python -m gem says CUDA" $?
+  phase_done "python -m gem says CUDA" $?
   (cd /tmp && GEM_EXPECT_INSTALLED=1 GEM_GOLDEN_CSV=$ROOT/shared/spec/golden.csv timeout 420 "${RUN[@]}" -m pytest -q \
     -p no:cacheprovider "$ROOT/python/tests" > "$OUT/python_tests.log" 2>&1)
   rc=$?
   tail -3 "$OUT/python_tests.log"
-  phase "python/tests (installed)" $rc
+  phase_done "python/tests (installed)" $rc
 else  # the checks below still run, on the library built above
   RUN=(env "PYTHONPATH=$ROOT/python" "GEM_TORCH_LIBRARY=$BUILD/lib/libgem_torch.so" "$PY")
 fi
 if [ -f "$BUILD/lib/libgem_torch.so" ]; then
   timeout 600 "${RUN[@]}" "$ROOT/scripts/gpu/compile_check.py" --out "$OUT" 2>&1 | tee "$OUT/compile_check.log" |
     grep "^\[compile_check\]"
-  phase "compile_check.py" "${PIPESTATUS[0]}"
+  phase_done "compile_check.py" "${PIPESTATUS[0]}"
 fi
 
 echo
 echo "== python_check.sh summary ($((SECONDS - START)) s)"
-for p in "${PHASES[@]}"; do printf '%-28s %s\n' "$p" "${STATUS[$p]}"; done
 [ -f "$OUT/compile_check.log" ] && sed -n '/^check /,$p' "$OUT/compile_check.log"
+phase_table

@@ -85,6 +85,17 @@ struct DeviceOps {
     return out;
   }
 
+  /// out= : the kernel writes into `out` when it has xd's layout, else a fresh result is copied in.
+  template <class Fresh, class InPlace>
+  static at::Tensor& write_out(at::Tensor& out, const at::Tensor& xd, const Fresh& fresh, const InPlace& in_place) {
+    if (!writable_in_place(out, xd)) {
+      out.copy_(fresh());
+    } else if (has_work(xd)) {
+      in_place();
+    }
+    return out;
+  }
+
   static void check_pair(const char* op, const char* name, const at::Tensor& other, const at::Tensor& x) {
     check_floating(op, "x", x);
     check_like_x(op, name, other, x);
@@ -106,12 +117,8 @@ struct DeviceOps {
     check_floating(op, "x", x);
     check_out(op, "out", out, x);
     const at::Tensor xd = dense(x);
-    if (!writable_in_place(out, xd)) {
-      out.copy_(forward_with(op, a, xd));
-    } else if (has_work(xd)) {
-      K.forward(op, a, xd, out);
-    }
-    return out;
+    return write_out(
+        out, xd, [&] { return forward_with(op, a, xd); }, [&] { K.forward(op, a, xd, out); });
   }
 
   static at::Tensor backward(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
@@ -131,12 +138,8 @@ struct DeviceOps {
     check_out(op, "grad_in", grad_in, x);
     at::assert_no_partial_overlap(grad_in, grad_out);
     const auto [god, xd] = dense_pair(grad_out, x);
-    if (!writable_in_place(grad_in, xd)) {
-      grad_in.copy_(backward_with(op, a, god, xd));
-    } else if (has_work(xd)) {
-      K.backward(op, a, god, xd, grad_in);
-    }
-    return grad_in;
+    return write_out(
+        grad_in, xd, [&] { return backward_with(op, a, god, xd); }, [&] { K.backward(op, a, god, xd, grad_in); });
   }
 
   static at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant, int64_t N,
