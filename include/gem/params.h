@@ -77,6 +77,16 @@ inline void validate_order(double n) {
 }
 
 /// Throws std::invalid_argument unless eps is finite and > 0 (subnormals are valid).
+/// The highest derivative order the derivative kernels take (include/gem/act/gem_derivative.h).
+constexpr int kMaxDerivativeOrder = 32;
+
+/// k of f^(k): an integer in [0, kMaxDerivativeOrder].
+inline void validate_derivative_order(double k) {
+  if (!(k >= 0 && k <= kMaxDerivativeOrder && k == std::floor(k)))
+    throw std::invalid_argument("derivative order k must be an integer in [0, " + std::to_string(kMaxDerivativeOrder) +
+                                "], got " + format_double(k));
+}
+
 inline void validate_eps(Variant v, double eps) {
   if (!(eps > 0.0 && std::isfinite(eps)))
     throw std::invalid_argument(std::string(variant_title(v)) + " eps must be finite and > 0, got " +

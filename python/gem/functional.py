@@ -1,5 +1,5 @@
 """The activations as functions (torch.ops.gem.*): any shape and strides, float64, float32,
-float16 and bfloat16, first- and second-order autograd, on CPU, CUDA and the meta device
+float16 and bfloat16, autograd of any order (derivative(x, spec, k) gives f^(k)), on CPU, CUDA and the meta device
 (shapes only: FakeTensor, torch.compile, torch.export).
 
 eps may be a float or a tensor; a tensor eps is differentiable (learnable eps) and holds one
@@ -46,3 +46,20 @@ def activation(x: Tensor, spec: str) -> Tensor:
     """Any activation spec: relu, gelu, silu, mish, elu[:alpha=A], leaky_relu[:slope=S] (torch's
     own functions), gem:N=1, egem:N=1,eps=1e-4, segem:N=1,eps=1e-4."""
     return torch.ops.gem.activation(x, spec)
+
+
+def _derivative_order(k: int) -> int:
+    """k for the operator, whose schema takes an int: a float or a bool (an int subclass) gets
+    the core's message instead of an overload error."""
+    if not isinstance(k, int) or isinstance(k, bool):
+        raise TypeError(f"derivative order k must be an integer in [0, 32], got {k!r}")
+    return k
+
+
+def derivative(x: Tensor, spec: str, k: int) -> Tensor:
+    """f^(k)(x), the k-th derivative of a GEM-family activation ("egem:N=2,eps=1e-4") for any
+    order 0 <= k <= 32: k <= 2 by the closed forms of forward/backward, higher orders from the
+    same formulas through scaled Taylor jets, in float64 and rounded once. Differentiable to any
+    depth (its gradient is the (k+1)-th derivative). At x = 0 the one-sided value of the formulas'
+    branch: E-GEM from the left, SE-GEM from the right."""
+    return torch.ops.gem.derivative(x, spec, _derivative_order(k))

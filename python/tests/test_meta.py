@@ -49,6 +49,8 @@ OPS = {
     "eps_tensor_grads": lambda x, e: torch.ops.gem.eps_tensor_grads(torch.ones_like(x), x, "egem", 2, e),
     "eps_partial.0": lambda x, e: torch.ops.gem.eps_partial(x, "segem", 1, e, 0),
     "eps_partial.2": lambda x, e: torch.ops.gem.eps_partial(x, "egem", 1, e, 2),
+    "derivative": lambda x, e: torch.ops.gem.derivative(x, "segem", 2, 0.1, 5),
+    "derivative.spec": lambda x, e: torch.ops.gem.derivative(x, "egem:N=1,eps=1e-4", 3),
 }
 BIAS_OPS = {
     "bias_forward": lambda x, b: torch.ops.gem.bias_forward(x, b, "egem", 1, 1e-3),
@@ -122,6 +124,8 @@ BAD_CALLS = {
     "eps_gem": lambda x, e: torch.ops.gem.forward_eps_tensor(x, "gem", 1, e, 1),
     "eps_int": lambda x, e: torch.ops.gem.forward_eps_tensor(x, "egem", 1, e.int(), 1),
     "which": lambda x, e: torch.ops.gem.eps_partial(x, "egem", 1, e, 3),
+    "derivative_order": lambda x, e: torch.ops.gem.derivative(x, "egem", 1, 1e-4, -1),
+    "derivative_spec": lambda x, e: torch.ops.gem.derivative(x, "gelu", 3),
     "bias_size": lambda x, e: torch.ops.gem.bias_forward(x, e, "egem", 1, 1e-4),
     "bias_scalar": lambda x, e: torch.ops.gem.bias_forward(x[0, 0, 0, 0], e, "egem", 1, 1e-4),
 }

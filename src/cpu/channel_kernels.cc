@@ -20,6 +20,7 @@
 #include "src/cpu/kernel_job.h"
 #include "src/cpu/kernels.h"
 #include "src/cpu/row_kernels.h"
+#include "src/cpu/threads.h"
 #include "src/cpu/tuning.h"
 
 namespace gem::cpu {
@@ -48,11 +49,6 @@ T* scratch(int which, std::size_t count) {
   std::vector<T>& b = buffers[which];
   if (b.size() < count) b.resize(count);
   return b.data();
-}
-
-int team_of(int threads) {
-  validate_threads(threads, "gem::cpu");
-  return threads == 0 ? std::min(omp_get_max_threads(), kMaxThreads) : threads;
 }
 
 /// Every channel's parameters, validated before any thread starts (an exception must not leave
@@ -102,7 +98,7 @@ void scatter(const T* from, T* to, std::size_t k0, std::size_t k1, std::size_t c
 template <class T, class Span>
 void for_each_channel(const ChannelEps& a, const T* g, const T* x, T* out, double* sums, std::size_t n, int threads,
                       const Span& span) {
-  const int team = team_of(threads);
+  const int team = resolve_threads(threads);
   const std::size_t channels = a.channels;
   const std::size_t inner = channels == 1 ? n : a.inner;  // one channel: one run, as the one-eps kernels
   if (n == 0) return;
@@ -160,7 +156,7 @@ void run_channels(Op op, const ChannelEps& a, const T* g, const T* x, T* out, do
   std::vector<Kernel<T>> kernels;
   kernels.reserve(a.channels);
   for (const Params& p : channel_params(a)) kernels.push_back(make_kernel<T>(op, p, g, x, out, /*stream=*/false));
-  const int team = team_of(threads);  // validated before anything runs
+  const int team = resolve_threads(threads);  // validated before anything runs
   if (a.channels > 1 && a.inner == 1 && n > 0 && run_rows(kernels, op, g, x, out, sums, n / a.channels, team)) return;
   for_each_channel(a, g, x, out, sums, n, threads,
                    [&](std::size_t c, const T* gs, const T* xs, T* os, std::size_t b, std::size_t e) {
@@ -178,7 +174,7 @@ void reference_channels(const ChannelEps& a, const T* g, const T* x, T* out, std
                         const Ref& ref) {
   check(a, n);
   const std::vector<Params> params = channel_params(a);
-  team_of(threads);
+  resolve_threads(threads);
   for_each_channel(a, g, x, out, nullptr, n, threads,
                    [&](std::size_t c, const T* gs, const T* xs, T* os, std::size_t b, std::size_t e) {
                      ref(params[c], gs ? gs + b : nullptr, xs + b, os + b, e - b);

@@ -211,6 +211,7 @@ HWY_AFTER_NAMESPACE();
 
 #include "src/cpu/convert.h"
 #include "src/cpu/kernels.h"
+#include "src/cpu/threads.h"
 
 namespace gem::cpu {
 
@@ -235,27 +236,6 @@ namespace {
 using tuning::kChunk;
 using tuning::kParallelMin;
 using tuning::kStreamMinBytes;
-
-int resolve_threads(int threads) {
-  validate_threads(threads, "gem::cpu");
-  return threads == 0 ? std::min(omp_get_max_threads(), kMaxThreads) : threads;
-}
-
-/// body(begin, end) over [0, n) in fixed chunks on up to `threads` threads.
-template <class Body>
-void parallel_ranges(std::size_t n, int threads, const Body& body) {
-  const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), chunks));
-  if (n < kParallelMin || team <= 1) {
-    body(std::size_t(0), n);
-    return;
-  }
-#pragma omp parallel for num_threads(team) schedule(static)
-  for (std::ptrdiff_t c = 0; c < static_cast<std::ptrdiff_t>(chunks); ++c) {
-    const std::size_t begin = static_cast<std::size_t>(c) * kChunk;
-    body(begin, std::min(n, begin + kChunk));
-  }
-}
 
 /// The sum of body(begin, end) over fixed chunks of [0, n), added in chunk order: the same bits
 /// for any number of threads (and serially, the same chunks).

@@ -52,6 +52,12 @@ void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std:
 template <class T>
 double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
 
+/// out = f^(k)(x) for any order 0 <= k <= kMaxDerivativeOrder (gem/act/gem_derivative.h:
+/// k <= 2 the closed forms, higher orders scaled jets), evaluated in binary64 and rounded once
+/// for every k (gem::derivative, the torch op, takes k <= 2 from forward/backward instead).
+template <class T>
+void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, int threads = 0);
+
 /// One eps per channel (validated, channels > 0 values); variant egem or segem.
 struct ChannelEps {
   Variant variant = Variant::egem;

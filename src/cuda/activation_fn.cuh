@@ -12,6 +12,7 @@
 
 #include "gem/act/gem.h"
 #include "gem/act/gem_constants.h"
+#include "gem/act/gem_derivative.h"
 #include "gem/act/gem_eps_grad.h"
 #include "gem/act/gem_lanes.h"
 #include "gem/numeric.h"
@@ -66,6 +67,17 @@ struct EpsPartialFn {
     const EpsDerivs<M> d = gem_eps_derivs(variant, x, c);
     return which == 0 ? d.df_deps : which == 1 ? d.d2f_dx_deps : d.d2f_deps2;
   }
+};
+
+/// f^(k) for any order (gem_derivative.h), in binary64 for every storage type (runtime k:
+/// uniform across the grid).
+struct DerivativeFn {
+  using Math = double;
+  Variant variant;
+  int k;
+  GemConstants<double> c;
+
+  __device__ __forceinline__ double operator()(double x) const { return gem_derivative(variant, k, x, c); }
 };
 
 /// Broadcast for lane_constants when the lane type is the scalar itself.

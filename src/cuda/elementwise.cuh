@@ -1,4 +1,4 @@
-// forward, backward, backward_grad2 and eps_partial: one grid-stride kernel per shape of
+// forward, backward, backward_grad2, eps_partial and derivative: one grid-stride kernel per shape of
 // operation (y = fn(x), out = g * fn(x)), the per-element function a functor (activation_fn.cuh).
 // Included by one .cu per storage type, which instantiates the entry points
 // (elementwise_<dtype>.cu).
@@ -128,11 +128,20 @@ void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, 
   if (n > 0) launch_map(EpsPartialFn<M>{p.variant, make_eps_grad_constants<M>(p.N, p.eps), which}, x, out, n, stream);
 }
 
+template <class T>
+void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, cudaStream_t stream) {
+  using namespace detail;
+  validate(p);
+  validate_derivative_order(k);
+  if (n > 0) launch_map(DerivativeFn{p.variant, k, make_constants<double>(p)}, x, out, n, stream);
+}
+
 }  // namespace gem::cuda
 
 /// Explicit instantiation of the elementwise entry points for storage type T.
-#define GEM_CUDA_INSTANTIATE_ELEMENTWISE(T)                                                              \
-  template void forward<T>(const Params&, const T*, T*, std::size_t, cudaStream_t);                      \
-  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t);           \
-  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t);      \
-  template void eps_partial<T>(const Params&, int, const T*, T*, std::size_t, cudaStream_t);
+#define GEM_CUDA_INSTANTIATE_ELEMENTWISE(T)                                                          \
+  template void forward<T>(const Params&, const T*, T*, std::size_t, cudaStream_t);                  \
+  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t);       \
+  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t); \
+  template void eps_partial<T>(const Params&, int, const T*, T*, std::size_t, cudaStream_t);         \
+  template void derivative<T>(const Params&, int, const T*, T*, std::size_t, cudaStream_t);

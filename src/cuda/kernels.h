@@ -5,6 +5,7 @@
 //   backward:       grad_in[i] = grad_out[i] * f'(x[i])          (the only meaning of "backward")
 //   backward_grad2: out[i]     = grad[i] * f''(x[i])             (second-order autograd)
 //   eps_partial:    out[i]     = df/deps, d2f/(dx deps) or d2f/deps2 at x[i]  (learnable eps)
+//   derivative:     out[i]     = f^(k)(x[i]), any order k                    (higher-order autograd)
 //   bias_forward:   y[r, c]    = f(z[r, c]),  z = x[r, c] + bias[c]  (rows x channels, row-major)
 //   bias_backward:  grad_x[r, c] = grad_out[r, c] * f'(z[r, c]),  grad_bias[c] = sum_r grad_x[r, c]
 //   channel_op:     any of the above per element with one eps per channel (a learnable eps)
@@ -47,6 +48,11 @@ void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::siz
 /// std::invalid_argument for another `which`.
 template <class T>
 void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, cudaStream_t stream);
+
+/// out[i] = f^(k)(x[i]) for any order 0 <= k <= kMaxDerivativeOrder (gem/act/gem_derivative.h),
+/// in binary64 and rounded once. Throws std::invalid_argument for a bad k.
+template <class T>
+void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, cudaStream_t stream);
 
 /// What channel_op computes per element, before the optional grad factor.
 enum class ChannelOp { value, grad, grad2, df_deps, d2f_dx_deps, d2f_deps2 };

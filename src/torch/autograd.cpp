@@ -5,7 +5,8 @@
 //   y  = forward(x)                 dx  = backward(g, x)                = g f'(x)
 //   gi = backward(go, x)            dgo = backward(g, x)                = g f'(x)
 //                                   dx  = backward_grad2(g go, x)       = g go f''(x)
-//   o  = backward_grad2(gr, x)      dgr = backward_grad2(g, x)          (dx would need f''': refused)
+//   o  = backward_grad2(gr, x)      dgr = backward_grad2(g, x),         dx = g gr derivative(x, 3)
+//   d  = derivative(x, k)           dx  = g derivative(x, k + 1)        (any depth)
 //
 // With eps a tensor (learnable; one value or one per channel), f = f(x; eps) and, writing
 // f_e = df/deps etc. (eps_partial) and S for the sum over each channel's elements:
@@ -15,7 +16,8 @@
 //                                          dx = backward_grad2_eps_tensor(g go, x, eps), deps = S(g go f'_e)
 //   o  = backward_grad2_eps_tensor(gr, x)  dgr = backward_grad2_eps_tensor(g, x, eps) (dx, deps: refused)
 //   p  = eps_partial(x, eps, 0) = f_e      dx = g f'_e,  deps = S(g f_ee)
-// which is everything first and second order need; a third order is refused with a message.
+// which is everything first and second order need; with a learnable eps a third order is refused
+// with a message (derivatives of f in eps beyond the second are not implemented).
 // The nodes save x (and grad_out, eps), never the output: f' and f'' need x, and y does not
 // determine x (E-GEM is 0 on the whole negative axis).
 #include <ATen/core/Tensor.h>
@@ -71,7 +73,8 @@ int64_t saved_channel_dim(AutogradContext* ctx) { return ctx->saved_data["channe
 [[noreturn]] void refuse_third_order(const char* op, const char* wrt) {
   C10_THROW_ERROR(NotImplementedError,
                   c10::str(op, ": the derivative with respect to ", wrt,
-                           " would be a third-order derivative of the activation, which gem does not implement"));
+                           " would be a third-order derivative of an activation with a learnable eps, which gem does "
+                           "not implement (a fixed eps has derivatives of any order: gem::derivative)"));
 }
 
 // ---- Fixed (variant, N, eps) --------------------------------------------------------------------
@@ -120,17 +123,39 @@ struct GemBackwardGrad2 : public torch::autograd::Function<GemBackwardGrad2> {
     const Params p = params_from("gem::backward_grad2", variant, N, eps);
     save_params(ctx, variant, N);
     ctx->saved_data["eps"] = eps;
-    ctx->save_for_backward({x});
+    ctx->save_for_backward({grad, x});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::backward_grad2(grad, x, p);
   }
-  // Linear in grad; the x-derivative would need f'''.
+  // d(gr f''(x))/dgr = f''(x); d(gr f''(x))/dx = gr f'''(x), and beyond through gem::derivative.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    if (ctx->needs_input_grad(1)) refuse_third_order("gem::backward_grad2", "x");
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor &grad = saved[0], &x = saved[1];
+    const Params p = saved_params(ctx);
+    at::Tensor d_grad, d_x;
+    if (ctx->needs_input_grad(0)) d_grad = torch_ext::backward_grad2(grads[0], x, p);
+    if (ctx->needs_input_grad(1)) d_x = grads[0] * grad * torch_ext::derivative(x, p, 3);
+    return {d_grad, d_x, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+struct GemDerivative : public torch::autograd::Function<GemDerivative> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, c10::string_view variant, int64_t N, double eps,
+                            int64_t k) {
+    const Params p = params_from("gem::derivative", variant, N, eps);
+    const int order = derivative_order_from("gem::derivative", k);
+    save_params(ctx, variant, N);
+    ctx->saved_data["eps"] = eps;
+    ctx->saved_data["k"] = k;
+    ctx->save_for_backward({x});
+    at::AutoDispatchBelowADInplaceOrView below_autograd;
+    return torch_ext::derivative(x, p, order);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const at::Tensor x = ctx->get_saved_variables()[0];
-    at::Tensor d_grad;
-    if (ctx->needs_input_grad(0)) d_grad = torch_ext::backward_grad2(grads[0], x, saved_params(ctx));
-    return {d_grad, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    const int64_t k = ctx->saved_data["k"].toInt();
+    const at::Tensor d_x = grads[0] * torch_ext::derivative(x, saved_params(ctx), k + 1);
+    return {d_x, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -256,6 +281,9 @@ at::Tensor backward_grad2_autograd(const at::Tensor& grad, const at::Tensor& x, 
                                    double eps) {
   return GemBackwardGrad2::apply(grad, x, variant, N, eps);
 }
+at::Tensor derivative_autograd(const at::Tensor& x, c10::string_view variant, int64_t N, double eps, int64_t k) {
+  return GemDerivative::apply(x, variant, N, eps, k);
+}
 at::Tensor forward_eps_tensor_autograd(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
                                        int64_t channel_dim) {
   return GemForwardEpsTensor::apply(x, variant, N, eps, channel_dim);
@@ -332,6 +360,7 @@ TORCH_LIBRARY_IMPL(gem, Autograd, m) {
   m.impl("backward_grad2_eps_tensor", &backward_grad2_eps_tensor_autograd);
   m.impl("eps_tensor_grads", &eps_tensor_grads_autograd);
   m.impl("eps_partial", &eps_partial_autograd);
+  m.impl("derivative", &derivative_autograd);
 }
 
 }  // namespace gem::torch_ext

@@ -43,6 +43,10 @@ at::Tensor backward_spec(const at::Tensor& grad_out, const at::Tensor& x, c10::s
   return torch_ext::backward(grad_out, x, gem_params_from_spec("gem::backward", spec));
 }
 
+at::Tensor derivative_spec(const at::Tensor& x, c10::string_view spec, int64_t k) {
+  return torch_ext::derivative(x, gem_params_from_spec("gem::derivative", spec), k);
+}
+
 at::Tensor activation_spec(const at::Tensor& x, c10::string_view spec) {
   const ActivationSpec s = parse_spec("gem::activation", spec);
   switch (s.kind) {
@@ -76,6 +80,7 @@ TORCH_LIBRARY_IMPL(gem, CompositeImplicitAutograd, m) {
   m.impl("forward.spec", &forward_spec);
   m.impl("backward.spec", &backward_spec);
   m.impl("activation", &activation_spec);
+  m.impl("derivative.spec", &derivative_spec);
 }
 
 }  // namespace gem::torch_ext

@@ -114,8 +114,15 @@ void bias_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor
   grad_bias.copy_(column_sums(grad_x, bias));
 }
 
+void derivative(const Params& p, int k, const at::Tensor& x, const at::Tensor& out) {
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::derivative<T>(p, k, data<T>(x), data<T>(out), count(x), threads());
+  });
+}
+
 constexpr DeviceKernels kCpuKernels{&forward,     &backward,     &backward_grad2, &eps_grads,
-                                    &eps_partial, &bias_forward, &bias_backward};
+                                    &eps_partial, &bias_forward, &bias_backward,  &derivative};
 
 }  // namespace
 

@@ -115,8 +115,15 @@ void bias_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor
   });
 }
 
+void derivative(const Params& p, int k, const at::Tensor& x, const at::Tensor& out) {
+  const c10::cuda::CUDAGuard device_guard(x.device());
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    cuda::derivative<decltype(tag)>(p, k, data<decltype(tag)>(x), data<decltype(tag)>(out), count(x), current_stream());
+  });
+}
+
 constexpr DeviceKernels kCudaKernels{&forward,     &backward,     &backward_grad2, &eps_grads,
-                                     &eps_partial, &bias_forward, &bias_backward};
+                                     &eps_partial, &bias_forward, &bias_backward,  &derivative};
 
 }  // namespace
 

@@ -55,6 +55,8 @@ struct DeviceKernels {
   void (*bias_forward)(const Params& p, const at::Tensor& x, const at::Tensor& bias, const at::Tensor& y);
   void (*bias_backward)(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& bias,
                         const at::Tensor& grad_x, const at::Tensor& grad_bias);
+  /// out = f^(k)(x), one eps.
+  void (*derivative)(const Params& p, int k, const at::Tensor& x, const at::Tensor& out);
   /// False for Meta: its op bodies never call a kernel nor ask a size as a number, so shapes may
   /// be symbolic (torch.compile and torch.export with dynamic shapes).
   bool computes = true;

@@ -14,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
+#include <ATen/ops/ones_like.h>
 #include <ATen/ops/zeros.h>
 #include <torch/library.h>
 
@@ -151,6 +152,24 @@ struct DeviceOps {
     return backward_grad2_with(op, a, gd, xd);
   }
 
+  /// f^(k)(x) for any order k: k <= 2 are forward, backward and backward_grad2 (the same bits),
+  /// higher orders the device's derivative kernel.
+  static at::Tensor derivative(const at::Tensor& x, c10::string_view variant, int64_t N, double eps, int64_t k) {
+    constexpr const char* op = "gem::derivative";
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    const int order = derivative_order_from(op, k);
+    check_floating(op, "x", x);
+    const at::Tensor xd = dense(x);
+    if (order == 0) return forward_with(op, a, xd);
+    if (order <= 2) {
+      const at::Tensor ones = at::ones_like(xd);  // dense like xd
+      return order == 1 ? backward_with(op, a, ones, xd) : backward_grad2_with(op, a, ones, xd);
+    }
+    at::Tensor out = at::empty_like(xd);
+    if (has_work(xd)) K.derivative(Params{a.variant, a.N, a.eps}, order, xd, out);
+    return out;
+  }
+
   // ---- eps a tensor: one value, or one per channel ----
 
   static at::Tensor forward_eps_tensor(const at::Tensor& x, c10::string_view variant, int64_t N, const at::Tensor& eps,
@@ -246,6 +265,7 @@ void register_device_ops(torch::Library& m) {
   m.impl("eps_partial", &Ops::eps_partial);
   m.impl("bias_forward", &Ops::bias_forward);
   m.impl("bias_backward", &Ops::bias_backward);
+  m.impl("derivative", &Ops::derivative);
 }
 
 }  // namespace gem::torch_ext

@@ -34,6 +34,14 @@ const auto& backward_spec_op() {
   static const auto op = find_op<T(const T&, const T&, Str)>("gem::backward", "spec");
   return op;
 }
+const auto& derivative_op() {
+  static const auto op = find_op<T(const T&, Str, int64_t, double, int64_t)>("gem::derivative");
+  return op;
+}
+const auto& derivative_spec_op() {
+  static const auto op = find_op<T(const T&, Str, int64_t)>("gem::derivative", "spec");
+  return op;
+}
 const auto& backward_out_op() {
   static const auto op = find_op<T&(const T&, const T&, Str, int64_t, double, T&)>("gem::backward_out");
   return op;
@@ -91,6 +99,13 @@ at::Tensor& backward_out(at::Tensor& grad_in, const at::Tensor& grad_out, const 
 
 at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, const Params& p) {
   return backward_grad2_op().call(grad, x, variant_name(p.variant), p.N, p.eps);
+}
+
+at::Tensor derivative(const at::Tensor& x, const Params& p, int64_t k) {
+  return derivative_op().call(x, variant_name(p.variant), p.N, p.eps, k);
+}
+at::Tensor derivative(const at::Tensor& x, const std::string& spec, int64_t k) {
+  return derivative_spec_op().call(x, spec, k);
 }
 
 at::Tensor forward_eps_tensor(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, int64_t channel_dim) {

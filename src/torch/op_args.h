@@ -34,6 +34,16 @@ inline Params params_from(const char* op, c10::string_view variant, int64_t N, d
   }
 }
 
+/// A validated derivative order k (0 <= k <= kMaxDerivativeOrder).
+inline int derivative_order_from(const char* op, int64_t k) {
+  try {
+    validate_derivative_order(static_cast<double>(k));
+  } catch (const std::invalid_argument& e) {
+    C10_THROW_ERROR(ValueError, c10::str(op, ": ", e.what()));
+  }
+  return static_cast<int>(k);
+}
+
 /// "[2, 3]": shapes are written out here rather than streamed as IntArrayRef into an error
 /// message, which crashed PyTorch 2.11's Python error path (bench/RESULTS.md, GPU section).
 inline std::string shape_text(at::IntArrayRef shape) {

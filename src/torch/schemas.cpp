@@ -12,6 +12,8 @@
 //   which = 0: df/deps,  1: d2f/(dx deps),  2: d2f/deps2   (include/gem/act/gem_eps_grad.h)
 // and eps_tensor_grads, both first-order gradients of forward_eps_tensor in one pass:
 //   (grad_x, grad_eps) = (grad_out f'(x), sum over each channel of grad_out df/deps).
+// derivative is f^(k)(x) for any order k (include/gem/act/gem_derivative.h); its backward is the
+// (k+1)-th, so autograd goes to any depth.
 #include <torch/library.h>
 
 TORCH_LIBRARY(gem, m) {
@@ -29,11 +31,13 @@ TORCH_LIBRARY(gem, m) {
       "eps_tensor_grads(Tensor grad_out, Tensor x, str variant, int N, Tensor eps, int channel_dim=1) -> "
       "(Tensor, Tensor)");
   m.def("eps_partial(Tensor x, str variant, int N, Tensor eps, int which, int channel_dim=1) -> Tensor");
+  m.def("derivative(Tensor x, str variant, int N, float eps, int k) -> Tensor");
 
   // Composite ops: parse the spec and call the ops above (or torch's own activations).
   m.def("forward.spec(Tensor x, str spec) -> Tensor");
   m.def("backward.spec(Tensor grad_out, Tensor x, str spec) -> Tensor");
   m.def("activation(Tensor x, str spec) -> Tensor");
+  m.def("derivative.spec(Tensor x, str spec, int k) -> Tensor");
 
   // build_info() -> str, what this library is, takes no tensor: defined with its one kernel in
   // build_info.cpp. The fused bias ops are declared in bias_ops.cpp.

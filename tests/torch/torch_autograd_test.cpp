@@ -1,7 +1,8 @@
 // Autograd of the gem operators in float64: first order (gradcheck) and second order (gradcheck
 // of the gradients built with create_graph), for every variant and N = 1..4, at inputs on both
 // sides of 0, at 0 itself, around the scale s = eps^(1/2N) and at large magnitudes; the same
-// with eps as a tensor (learnable), and the refusal of third order.
+// with eps as a tensor (learnable), orders beyond the second through gem::derivative, and the
+// refusal of a third order with a learnable eps.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -130,19 +131,31 @@ TEST(TorchAutograd, EpsGradientShapeAndDtype) {
   EXPECT_NEAR(g.item<double>(), g64.item<double>(), 1e-2 * std::fabs(g64.item<double>()));
 }
 
-// ---- Third order is refused, not silently wrong ---------------------------------------------------
+// ---- Any order with a fixed eps; a learnable eps stops at the second, with a message ------------
 
-TEST(TorchAutograd, ThirdOrderIsRefusedWithAMessage) {
-  const Params p = make_egem(1, 0.1);
+TEST(TorchAutograd, HigherOrdersAreTheDerivativeOp) {
+  const Params p = make_egem(2, 0.1);
+  const at::Tensor x = torch::linspace(-1, 2, 7, torch::kDouble).requires_grad_(true);
+  at::Tensor g = ops::forward(x, p);
+  for (int k = 1; k <= 5; ++k) {
+    g = torch::autograd::grad({g.sum()}, {x}, {}, true, true)[0];
+    EXPECT_TRUE(torch::allclose(g, ops::derivative(x.detach(), p, k), 1e-12, 0)) << "order " << k;
+  }
+  EXPECT_TRUE(torch::equal(ops::derivative(x.detach(), "egem:N=2,eps=0.1", 4), ops::derivative(x.detach(), p, 4)));
+}
+
+TEST(TorchAutograd, ThirdOrderWithALearnableEpsIsRefusedWithAMessage) {
   const at::Tensor x = torch::linspace(-1, 1, 5, torch::kDouble).requires_grad_(true);
-  const at::Tensor y = ops::forward(x, p).sum();
+  const at::Tensor eps = torch::full({}, 0.1, torch::kDouble).requires_grad_(true);
+  const at::Tensor y = ops::forward_eps_tensor(x, Variant::egem, 1, eps).sum();
   const at::Tensor g1 = torch::autograd::grad({y}, {x}, {}, true, true)[0];
   const at::Tensor g2 = torch::autograd::grad({g1.sum()}, {x}, {}, true, true)[0];
   try {
     torch::autograd::grad({g2.sum()}, {x});
     ADD_FAILURE() << "third order did not throw";
   } catch (const c10::Error& e) {
-    EXPECT_THAT(e.what_without_backtrace(), ::testing::HasSubstr("third-order derivative"));
+    EXPECT_THAT(e.what_without_backtrace(), ::testing::HasSubstr("third-order derivative of an activation with a "
+                                                                 "learnable eps"));
   }
 }
 

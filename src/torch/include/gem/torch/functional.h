@@ -5,6 +5,7 @@
 //   forward(x, p)               f(x), any shape and strides, float64/32/16 and bfloat16
 //   backward(grad_out, x, p)    grad_out * f'(x)
 //   backward_grad2(grad, x, p)  grad * f''(x)
+//   derivative(x, p or spec, k) f^(k)(x) for any order k >= 0, differentiable to any order
 //   forward_eps_tensor(x, variant, N, eps, channel_dim)   f(x) with eps a tensor, one value or one
 //                               per channel along channel_dim (as PReLU's weight), differentiable
 //                               in x and eps (first and second order)
@@ -34,6 +35,11 @@ at::Tensor backward(const at::Tensor& grad_out, const at::Tensor& x, const std::
 at::Tensor& backward_out(at::Tensor& grad_in, const at::Tensor& grad_out, const at::Tensor& x, const Params& p);
 
 at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, const Params& p);
+
+/// f^(k)(x), 0 <= k <= kMaxDerivativeOrder (include/gem/act/gem_derivative.h); its gradient is
+/// the (k+1)-th derivative, so autograd goes to any depth. The spec must be a GEM-family spec.
+at::Tensor derivative(const at::Tensor& x, const Params& p, int64_t k);
+at::Tensor derivative(const at::Tensor& x, const std::string& spec, int64_t k);
 
 /// variant is Variant::egem or Variant::segem (GEM has no eps); eps holds one value > 0 or one per
 /// channel: a one-dimensional tensor of x.size(channel_dim) values.

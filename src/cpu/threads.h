@@ -1,0 +1,38 @@
+// The CPU kernels' threads: how many a call gets, and a fixed split of [0, n) into chunks
+// (tuning.h), so that results never depend on the thread count. Compiled-once code only.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstddef>
+
+#include "src/cpu/kernels.h"
+#include "src/cpu/tuning.h"
+
+namespace gem::cpu {
+
+/// The team for `threads` (validated; 0 = OpenMP's maximum, at most kMaxThreads).
+inline int resolve_threads(int threads) {
+  validate_threads(threads, "gem::cpu");
+  return threads == 0 ? std::min(omp_get_max_threads(), kMaxThreads) : threads;
+}
+
+/// body(begin, end) over [0, n) in fixed chunks of tuning::kChunk on up to `threads` threads;
+/// small arrays run on the calling thread.
+template <class Body>
+void parallel_ranges(std::size_t n, int threads, const Body& body) {
+  const std::size_t chunks = (n + tuning::kChunk - 1) / tuning::kChunk;
+  const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), chunks));
+  if (n < tuning::kParallelMin || team <= 1) {
+    body(std::size_t(0), n);
+    return;
+  }
+#pragma omp parallel for num_threads(team) schedule(static)
+  for (std::ptrdiff_t c = 0; c < static_cast<std::ptrdiff_t>(chunks); ++c) {
+    const std::size_t begin = static_cast<std::size_t>(c) * tuning::kChunk;
+    body(begin, std::min(n, begin + tuning::kChunk));
+  }
+}
+
+}  // namespace gem::cpu
