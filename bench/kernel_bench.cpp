@@ -1,7 +1,8 @@
 // The kernel benchmark behind `gem bench` (see kernel_bench.h).
 //
-// Bytes counted per element: forward reads x and writes y (2 sizeof(T)); backward reads
-// grad_out and x and writes grad_in (3 sizeof(T)). The roofline beside each kernel is a
+// Bytes counted per element: forward and the k-th derivative (d^k) read x and write y
+// (2 sizeof(T)); backward and backward_grad2 (grad2) read grad_out and x and write grad_in
+// (3 sizeof(T)). The roofline beside each kernel is a
 // memcpy moving the same bytes (half read, half written: sizeof(T) or 1.5 sizeof(T) per
 // element), split over the same number of OpenMP threads, timed in the same run.
 // Buffers are allocated once and touched before any timing (first-touch page faults are
@@ -171,6 +172,12 @@ class Runner {
                   [&] { cpu::forward<T>(p, x, y, n, threads); });
           measure("backward", vname, dtype, order, threads, 3 * n * sizeof(T),
                   [&] { cpu::backward<T>(p, g, x, y, n, threads); });
+          if (!opt_.derivatives.empty())
+            measure("grad2", vname, dtype, order, threads, 3 * n * sizeof(T),
+                    [&] { cpu::backward_grad2<T>(p, g, x, y, n, threads); });
+          for (int k : opt_.derivatives)
+            measure(("d^" + std::to_string(k)).c_str(), vname, dtype, order, threads, 2 * n * sizeof(T),
+                    [&] { cpu::derivative<T>(p, k, x, y, n, threads); });
         }
       }
     }
@@ -224,6 +231,7 @@ void validate_options(const KernelBenchOptions& opt) {
   }
   for (int N : opt.orders) validate_order(N);
   for (int t : opt.threads) cpu::validate_threads(t, "--threads");
+  for (int k : opt.derivatives) validate_derivative_order(k);
 }
 
 }  // namespace

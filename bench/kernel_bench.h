@@ -1,4 +1,5 @@
 // The kernel benchmark behind `gem bench`: throughput of the CPU forward and backward kernels
+// (and, when asked, backward_grad2 and the k-th derivative kernel)
 // (GB/s counting bytes read plus written) beside a memcpy of the same bytes, measured in the
 // same run with preallocated, pre-touched buffers, warm-up and the median of repeats.
 #pragma once
@@ -15,6 +16,7 @@ struct KernelBenchOptions {
   std::vector<std::string> variants{"egem"};                   // gem, egem, segem
   std::vector<int> orders{1, 2, 3, 4};                         // N
   std::vector<int> threads{1, 2};
+  std::vector<int> derivatives;  // orders k of gem::cpu::derivative to time too (with backward_grad2)
   double eps = 1e-4;
   int warmup = 3;
   int repeats = 15;

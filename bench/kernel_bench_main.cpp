@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   app.add_option("--orders", opt.orders, "orders N (1..8)")->delimiter(',')->capture_default_str();
   app.add_option("--threads", opt.threads, "thread counts (0 = all)")->delimiter(',')->capture_default_str();
   app.add_option("--eps", opt.eps, "eps of egem and segem")->capture_default_str();
+  app.add_option("--derivatives", opt.derivatives, "orders k of the derivative kernel to time (with backward_grad2)")
+      ->delimiter(',');
   app.add_option("--warmup", opt.warmup, "untimed runs first")->capture_default_str();
   app.add_option("--repeats", opt.repeats, "timed runs (the median is reported)")->capture_default_str();
   app.add_flag("--json", opt.json, "one JSON object per line instead of a table");

@@ -80,3 +80,22 @@ def test_a_bad_spec_is_named(data, tmp_path):
     assert done.returncode != 0 and "error: --activation" in done.stderr and "Traceback" not in done.stderr
     done = run_example("--data", str(data), "--activation", "gelu", "--learnable-eps", cwd=tmp_path)
     assert done.returncode != 0 and "--learnable-eps needs an egem or segem spec" in done.stderr
+
+
+BEAM = EXAMPLE.parent / "beam_pinn.py"
+
+
+def test_the_fourth_order_example_learns():
+    """The physics-informed beam needs u'''' through the network: autograd of order 4 (plus
+    the gradient of the loss: 5) through the gem ops."""
+    env = dict(os.environ)
+    if os.environ.get("GEM_TEST_SOURCE_TREE") == "1":
+        env["PYTHONPATH"] = str(EXAMPLE.parents[2] / "python")
+    done = subprocess.run([sys.executable, str(BEAM), "--steps", "120"], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["steps"] == 120 and result["final_loss"] < 0.1  # starts near 1: u'''' = 0 at init, q wanted
+    bad = subprocess.run([sys.executable, str(BEAM), "--activation", "egem:N=1"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert bad.returncode != 0 and "error: --activation" in bad.stderr and "Traceback" not in bad.stderr

@@ -9,6 +9,7 @@
 3. torch.export of the GPT block, run against eager.
 4. The per-channel eps kernels on the device against the CPU kernels of the same dtype and a
    float64 reference of the eps gradient, and the same bits from run to run.
+5. gem::derivative of orders 0..6 on the device against the CPU, and autograd of order 4.
 
     python3 scripts/gpu/compile_check.py [--device cuda] [--out DIR]
 
@@ -94,6 +95,8 @@ def op_samples(device, full=True):
     x = torch.randn(2, 3, 4, 5, device=device, dtype=torch.float64)
     samples += [
         ("forward_out", (x, "egem", 1, 1e-2), {"out": torch.empty_like(x)}),
+        ("derivative", (x.clone().requires_grad_(), "egem", 2, 1e-2, 4), {}),
+        ("derivative.spec", (x, "segem:N=1,eps=0.1", 3), {}),
         ("backward_out", (torch.randn_like(x), x, "egem", 1, 1e-2), {"grad_in": torch.empty_like(x)}),
     ]
     t = torch.randn(6, 8, device=device, dtype=torch.float64)
@@ -250,6 +253,29 @@ def per_channel(device):
     return f"{cases} cases (4 dtypes x 3 layouts x 2 variants): matches the CPU; eps sums within {worst_sum:.1e}"
 
 
+def derivatives(device):
+    """gem::derivative of orders 0..6 on the device against the CPU op of the same dtype (both
+    from the same formulas in binary64, so they agree to a rounding), and autograd of order 4."""
+    worst, cases = 0.0, 0
+    for dtype in (torch.float64, torch.float32, torch.float16, torch.bfloat16):
+        x = (torch.randn(4096, dtype=torch.float64) * 3).to(dtype)
+        for spec in ("egem:N=2,eps=0.001", "segem:N=1,eps=0.1", "gem:N=4"):
+            for k in range(7):
+                want = gem.functional.derivative(x, spec, k).double()
+                got = gem.functional.derivative(x.to(device), spec, k).cpu().double()
+                scale = want.abs().max().clamp_min(1e-300)
+                err = ((got - want).abs() / (want.abs() + 1e-6 * scale)).max().item()
+                if err > TOLERANCE[dtype]:
+                    raise AssertionError(f"{dtype} {spec} k={k}: relative difference {err:.2e}")
+                worst, cases = max(worst, err), cases + 1
+    xg = torch.linspace(-2, 2, 101, dtype=torch.float64, device=device, requires_grad=True)
+    y = gem.functional.egem(xg, 2, 1e-2)
+    for _ in range(4):
+        (y,) = torch.autograd.grad(y.sum(), xg, create_graph=True)
+    torch.testing.assert_close(y, gem.functional.derivative(xg.detach(), "egem:N=2,eps=0.01", 4))
+    return f"{cases} cases (4 dtypes x 3 specs x k = 0..6): match the CPU within {worst:.1e}; autograd order 4 exact"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -273,6 +299,7 @@ def main():
     check("compile GPT block, per-channel eps, dynamic")(lambda: compile_gpt(device, True))
     check("export GPT block")(lambda: export_gpt(device))
     check(f"per-channel eps on {device.type} vs CPU and float64")(lambda: per_channel(device))
+    check(f"derivatives of any order on {device.type} vs CPU")(lambda: derivatives(device))
 
     args.out.mkdir(parents=True, exist_ok=True)
     record = {"torch": torch.__version__, "device": str(device),
