@@ -44,16 +44,24 @@ GEM_HOST_DEVICE GEM_INLINE GatePowers<T> gate_powers(const T& a, const GemConsta
 
 // ---- E-GEM on the positive side, a = x > 0 (the gate is "open" where p >= e) ----------------
 
+/// E(a) on the outer side (p >= e): q = eps/a^m <= 1.
+template <class T, class W>
+GEM_HOST_DEVICE GEM_INLINE T egem_value_outer(const T& a, const GatePowers<T>& pw, const GemConstants<W>& c) {
+  const T q = (c.e / pw.h) / pw.h;
+  return a / (q + W(1));
+}
+/// E(a) on the inner side (p < e): r = a^m/eps < 1.
+template <class T, class W>
+GEM_HOST_DEVICE GEM_INLINE T egem_value_inner(const T& a, const GatePowers<T>& pw, const GemConstants<W>& c) {
+  const T r = pw.p / c.e;
+  return ((a * pw.h) * pw.h) / ((r + W(1)) * c.e);
+}
+
 /// E(a) for a > 0 (a may be +inf). T = W or a jet over W.
 template <class T, class W>
 GEM_HOST_DEVICE GEM_INLINE T egem_value_positive(const T& a, const GemConstants<W>& c) {
   const GatePowers<T> pw = gate_powers(a, c);
-  if (pw.p >= c.e) {  // outer side: q = eps/a^m <= 1
-    const T q = (c.e / pw.h) / pw.h;
-    return a / (q + W(1));
-  }
-  const T r = pw.p / c.e;  // inner side: r = a^m/eps < 1
-  return ((a * pw.h) * pw.h) / ((r + W(1)) * c.e);
+  return pw.p >= c.e ? egem_value_outer(a, pw, c) : egem_value_inner(a, pw, c);
 }
 
 /// E''(a) for a > 0; also SE''(-a) (reflection: SE''(x) = E''(-x)).
@@ -88,16 +96,25 @@ GEM_HOST_DEVICE GEM_INLINE Derivs<W> egem_derivs(W x, const GemConstants<W>& c) 
 
 // ---- SE-GEM on the negative side, x = -a < 0 -------------------------------------------------
 
-/// SE(-a) for a > 0 (a may be +inf). T = W or a jet over W.
+/// SE(-a) on the outer side (p >= e).
+template <class T, class W>
+GEM_HOST_DEVICE GEM_INLINE T segem_value_outer(const T& a, const GatePowers<T>& pw, const GemConstants<W>& c) {
+  const T q = (c.e / pw.h) / pw.h;
+  return -((((c.c2 / a) / pw.g) / pw.g) / (q + W(1)));
+}
+/// SE(-a) on the inner side (p < e).
+template <class T, class W>
+GEM_HOST_DEVICE GEM_INLINE T segem_value_inner(const T& a, const GatePowers<T>& pw, const GemConstants<W>& c) {
+  const T r = pw.p / c.e;
+  return -(a / (r + W(1)));
+}
+
+/// SE(-a) for a > 0 (a may be +inf). T = W or a jet over W. (Lanes evaluate both sides and
+/// select: src/cpu/derivative_kernels.cc.)
 template <class T, class W>
 GEM_HOST_DEVICE GEM_INLINE T segem_value_negative(const T& a, const GemConstants<W>& c) {
   const GatePowers<T> pw = gate_powers(a, c);
-  if (pw.p >= c.e) {
-    const T q = (c.e / pw.h) / pw.h;
-    return -((((c.c2 / a) / pw.g) / pw.g) / (q + W(1)));
-  }
-  const T r = pw.p / c.e;
-  return -(a / (r + W(1)));
+  return pw.p >= c.e ? segem_value_outer(a, pw, c) : segem_value_inner(a, pw, c);
 }
 
 /// SE, SE', SE'' together at x (any x).
