@@ -79,15 +79,20 @@ def _powers(G, a, k, N):
     return g, h, G.Mul(h, h)
 
 
+def _gate(G, a, k, N):
+    """What both sides of the gate start from: the powers, q = (e/h)/h on the outer side, r = p/e
+    on the inner one, d = 1 + q or 1 + r, and which side each element is on (p >= e: outer)."""
+    g, h, p = _powers(G, a, k, N)
+    one = G.const(1.0)
+    q = G.Div(G.Div(k["e"], h), h)
+    r = G.Div(p, k["e"])
+    return g, h, q, r, G.Add(one, q), G.Add(one, r), G.GreaterOrEqual(p, k["e"]), one
+
+
 def _positive(G, a, k, N, which):
     """E (which 0), E' (1) or E'' (2) at a > 0: both sides of the gate, selected by p >= e."""
     m = float(2 * N)
-    g, h, p = _powers(G, a, k, N)
-    one = G.const(1.0)
-    outer = G.GreaterOrEqual(p, k["e"])
-    q = G.Div(G.Div(k["e"], h), h)
-    r = G.Div(p, k["e"])
-    dq, dr = G.Add(one, q), G.Add(one, r)
+    g, h, q, r, dq, dr, outer, one = _gate(G, a, k, N)
     if which == 0:
         out = G.Div(a, dq)
         inn = G.Div(G.Mul(G.Mul(a, h), h), G.Mul(k["e"], dr))
@@ -105,12 +110,7 @@ def _positive(G, a, k, N, which):
 def _segem_negative(G, a, k, N, which):
     """SE (which 0) or SE' (1) at x = -a < 0."""
     m = float(2 * N)
-    g, h, p = _powers(G, a, k, N)
-    one = G.const(1.0)
-    outer = G.GreaterOrEqual(p, k["e"])
-    q = G.Div(G.Div(k["e"], h), h)
-    r = G.Div(p, k["e"])
-    dq, dr = G.Add(one, q), G.Add(one, r)
+    g, h, q, r, dq, dr, outer, one = _gate(G, a, k, N)
     if which == 0:
         out = G.Neg(G.Div(G.Div(G.Div(G.Div(k["c2"], a), g), g), dq))
         inn = G.Neg(G.Div(a, dr))
