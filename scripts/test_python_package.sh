@@ -17,6 +17,6 @@ trap 'rm -rf "$work"' EXIT
 GEM_CMAKE_BUILD_DIR=$build_dir "$venv/bin/python" -m pip install --no-build-isolation --no-index --quiet \
   --disable-pip-version-check --no-warn-script-location "$root"
 cd "$work"
-env -u PYTHONPATH -u GEM_TORCH_LIBRARY GEM_EXPECT_INSTALLED=1 \
+env -u PYTHONPATH -u GEM_TORCH_LIBRARY GEM_EXPECT_INSTALLED=1 GEM_REQUIRE_ONNXRUNTIME=1 \
   GEM_GOLDEN_CSV=${GEM_GOLDEN_CSV:-$root/../shared/spec/golden.csv} \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests"

@@ -50,13 +50,20 @@ struct ScaledJet {
     using std::ldexp;
     return ldexp(c[0], e);
   }
-  /// f^(k) = k! c[k] 2^e / 2^(k step_exp), one rounding at the end (k! c[k] is exact up to
-  /// K = 18 in binary64 and rounds once beyond).
+  /// f^(k) = k! c[k] 2^e / 2^(k step_exp): k! is exact in binary64 up to 22!, so the product
+  /// rounds once, and the power of two is exact unless the result leaves the normal range.
   GEM_HOST_DEVICE W derivative(int k, int step_exp) const {
     using std::ldexp;
-    W f = c[k];
-    for (int i = 2; i <= k; ++i) f *= W(i);
-    return ldexp(f, e - k * step_exp);
+    W factorial = W(1);
+    for (int i = 2; i <= k; ++i) factorial *= W(i);
+    return ldexp(c[k] * factorial, e - k * step_exp);
+  }
+
+  /// True when every coefficient is 0 (its e then carries no information).
+  GEM_HOST_DEVICE bool is_zero() const {
+    for (int k = 0; k <= K; ++k)
+      if (c[k] != W(0)) return false;
+    return true;
   }
 
   /// Moves the largest |c[k]| into [1, 2) by a power of two (exact). Zero and non-finite
@@ -85,6 +92,8 @@ struct ScaledJet {
   /// Sums align to the larger scale; what falls below the other's resolution is negligible.
   GEM_HOST_DEVICE friend ScaledJet operator+(const ScaledJet& a, const ScaledJet& b) {
     using std::ldexp;
+    if (a.is_zero()) return b;  // a zero's exponent must not swamp the other
+    if (b.is_zero()) return a;
     const bool a_big = a.e >= b.e;
     const ScaledJet& hi = a_big ? a : b;
     const ScaledJet& lo = a_big ? b : a;

@@ -160,8 +160,13 @@ def _float_type(x):
     raise RuntimeError(f"gem ONNX export: unsupported input type {t}; gem ops take float64, float32, float16, bfloat16")
 
 
+FLOAT_MIN, FLOAT_MAX = float(torch.finfo(torch.float32).tiny), float(torch.finfo(torch.float32).max)
+
+
 def _build(g, x, variant, N, eps, which, eps_value=None, channel_dim=1):
     dtype, cast = _float_type(x)
+    if eps_value is None and dtype == torch.float32 and not FLOAT_MIN <= (1.0 if variant == "gem" else eps) <= FLOAT_MAX:
+        dtype, cast = torch.float64, True  # spec 3.2: such an eps is evaluated in binary64, rounded once
     G = _Graph(g, dtype)
     to = 11 if dtype == torch.float64 else 1  # ONNX TensorProto: DOUBLE 11, FLOAT 1
     xin = g.op("Cast", x, to_i=to) if cast else x
@@ -174,7 +179,7 @@ def _build(g, x, variant, N, eps, which, eps_value=None, channel_dim=1):
         k = _constants_tensor(G, N, e)
     y = _activation(G, xin, "segem" if variant == "segem" else "egem", N, k, which)
     if cast:
-        y = g.op("Cast", y, to_i={"Half": 10, "BFloat16": 16}[x.type().scalarType()])  # ONNX FLOAT16, BFLOAT16
+        y = g.op("Cast", y, to_i={"Float": 1, "Half": 10, "BFloat16": 16}[x.type().scalarType()])
     return y
 
 
@@ -182,9 +187,10 @@ def _shape_eps(G, e, rank, channel_dim):
     """eps (one value, or C values for channel_dim) reshaped to broadcast against x."""
     if rank is None:
         raise RuntimeError("gem ONNX export: a per-channel eps needs the rank of x to be known")
-    dim = channel_dim % rank if rank else 0
+    if rank == 0:  # a 0-d x: eps holds one value
+        return G.Reshape(e, G.g.op("Constant", value_t=torch.tensor([], dtype=torch.int64)))
     shape = [1] * rank
-    shape[dim] = -1
+    shape[channel_dim % rank] = -1
     return G.Reshape(e, G.g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
 
 

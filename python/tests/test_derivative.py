@@ -194,3 +194,19 @@ def test_layouts_and_empty():
     assert y.stride() == x.stride()
     assert torch.equal(y.contiguous(), G.derivative(x.contiguous(), "egem:N=1,eps=0.01", 4))
     assert G.derivative(torch.empty(0, 3), "segem:N=1,eps=0.1", 5).shape == (0, 3)
+
+
+def test_tiny_x_on_a_large_scale_stays_on_its_side():
+    """x far below the scale S (here S = 2^9): the side comes from x, not from a jet value that
+    underflows when x is scaled into it; f'''(0+) = 3!/eps for N = 1."""
+    x = torch.tensor([4e-322, 1e-305], dtype=torch.float64)
+    got = G.derivative(x, "egem:N=1,eps=1000000.0", 3)
+    assert torch.allclose(got, torch.full_like(got, 6e-6), rtol=1e-12, atol=0)
+    got5 = G.derivative(x, "egem:N=2,eps=1000000.0", 5)  # order 2N+1 on the scalar path
+    assert torch.allclose(got5, torch.full_like(got5, 120 / 1e6), rtol=1e-12, atol=0)
+
+
+def test_the_gradient_beyond_the_highest_order_says_so():
+    x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="beyond the highest order gem computes"):
+        G.derivative(x, "egem:N=1,eps=0.1", 32).sum().backward()

@@ -154,6 +154,10 @@ struct GemDerivative : public torch::autograd::Function<GemDerivative> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const at::Tensor x = ctx->get_saved_variables()[0];
     const int64_t k = ctx->saved_data["k"].toInt();
+    if (k + 1 > kMaxDerivativeOrder)
+      C10_THROW_ERROR(NotImplementedError,
+                      c10::str("gem::derivative: the gradient of order ", k, " is order ", k + 1,
+                               ", beyond the highest order gem computes (", kMaxDerivativeOrder, ")"));
     const at::Tensor d_x = grads[0] * torch_ext::derivative(x, saved_params(ctx), k + 1);
     return {d_x, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }

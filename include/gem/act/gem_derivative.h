@@ -27,9 +27,12 @@ namespace gem {
 
 namespace detail {
 
+/// On the open side (E-GEM x > 0, SE-GEM x < 0), as gem_value evaluates it there.
 template <int K>
 GEM_HOST_DEVICE double derivative_by_jet(Variant v, int k, double x, const GemConstants<double>& c, int step_exp) {
-  const ScaledJet<double, K> y = gem_value(v, ScaledJet<double, K>::variable(x, step_exp), c);
+  using J = ScaledJet<double, K>;
+  const J xj = J::variable(x, step_exp);
+  const J y = v == Variant::segem ? segem_value_negative(-xj, c) : egem_value_positive(xj, c);
   return y.derivative(k, step_exp);
 }
 
@@ -46,6 +49,9 @@ GEM_HOST_DEVICE inline double gem_derivative(Variant v, int k, double x, const G
   }
   if (x != x) return x;
   if (isinf(x)) return 0.0;
+  // The side from x itself: a tiny x scaled into the jet may underflow to 0 and read as the
+  // closed side. E-GEM is 0 for x <= 0, SE-GEM the identity for x >= 0 (0 from order 2 on).
+  if (v == Variant::segem ? x >= 0.0 : x <= 0.0) return 0.0;
   const int scale_exp = -ilogb(c.inv_s);  // S = 2^scale_exp
   const int step_exp = x == 0.0 ? scale_exp : (ilogb(x) > scale_exp ? ilogb(x) : scale_exp);
   if (k <= 4) return detail::derivative_by_jet<4>(v, k, x, c, step_exp);
