@@ -27,7 +27,6 @@ import math
 import torch
 from torch.onnx import symbolic_helper as sh
 
-from .functional import _order  # noqa: F401  (the package's ops are loaded by importing gem)
 
 OPSET = 13  # Where, IsNaN, IsInf, Pow with float exponents: all from opset 13's definitions
 
