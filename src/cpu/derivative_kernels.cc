@@ -4,7 +4,8 @@
 // Orders 3..4 run on SIMD lanes: a plain Taylor jet per lane (LaneJet: one vector per
 // coefficient) through gem.h's formulas for both sides of the gate (egem_value_outer / _inner,
 // segem_value_outer / _inner), selected per lane, with the step 2^ilogb(max(|x|, S)) of
-// gem_derivative.h set per lane from the exponent bits, so the coefficients stay comparable.
+// gem_derivative.h set per lane from the exponent bits, so the coefficients stay comparable. A
+// vector evaluates only the sides its open lanes need.
 // Lanes whose powers t^(2N) could leave the format (t = |x|/S above 2^(480/N)), and any lane
 // whose jet did not come out finite, take gem_derivative (scaled jets) instead. Orders 0..2 and
 // above 4 run gem_derivative per element (higher lane orders cost more compile time than their
@@ -77,19 +78,18 @@ inline LaneJet<K> operator*(const LaneJet<K>& a, double b) {
   for (int j = 0; j <= K; ++j) r.c[j] = hn::Mul(a.c[j], s);
   return r;
 }
+/// By the reciprocal: one scalar division instead of one per coefficient (the formulas divide
+/// only by constants near 1, such as e, so 1/b is exact to half an ulp and finite).
 template <int K>
 inline LaneJet<K> operator/(const LaneJet<K>& a, double b) {
-  const VD s = hn::Set(DD(), b);
-  LaneJet<K> r;
-  for (int j = 0; j <= K; ++j) r.c[j] = hn::Div(a.c[j], s);
-  return r;
+  return a * (1.0 / b);
 }
 template <int K>
 inline LaneJet<K> operator*(const LaneJet<K>& a, const LaneJet<K>& b) {
   LaneJet<K> r;
   for (int j = 0; j <= K; ++j) {
     VD s = hn::Mul(a.c[0], b.c[j]);
-    for (int i = 1; i <= j; ++i) s = hn::Add(s, hn::Mul(a.c[i], b.c[j - i]));
+    for (int i = 1; i <= j; ++i) s = hn::MulAdd(a.c[i], b.c[j - i], s);
     r.c[j] = s;
   }
   return r;
@@ -101,7 +101,7 @@ inline LaneJet<K> operator/(const LaneJet<K>& a, const LaneJet<K>& b) {
   LaneJet<K> r;
   for (int j = 0; j <= K; ++j) {
     VD s = a.c[j];
-    for (int i = 0; i < j; ++i) s = hn::Sub(s, hn::Mul(r.c[i], b.c[j - i]));
+    for (int i = 0; i < j; ++i) s = hn::NegMulAdd(r.c[i], b.c[j - i], s);
     r.c[j] = hn::Mul(s, inv);
   }
   return r;
@@ -133,16 +133,21 @@ HWY_INLINE VD DerivativeVector(VD x, int k, const GemConstants<double>& c, int s
   a.c[0] = kSegem ? hn::Neg(x) : x;  // SE at x < 0 is evaluated at a = -x
   if (K >= 1) a.c[1] = kSegem ? hn::Neg(h) : h;
   const GatePowers<LaneJet<K>> pw = gate_powers(a, c);
+  // The other side of 0: E-GEM is 0 there, SE-GEM the identity (0 for every k >= 2).
+  const auto open = kSegem ? hn::Lt(x, hn::Zero(d)) : hn::Gt(x, hn::Zero(d));
   const auto outer = hn::Ge(pw.p.c[0], hn::Set(d, c.e));
-  const LaneJet<K> y = kSegem ? Select(outer, segem_value_outer(a, pw, c), segem_value_inner(a, pw, c))
-                              : Select(outer, egem_value_outer(a, pw, c), egem_value_inner(a, pw, c));
+  // Only the side some open lane needs (one side costs as much as the rest of the vector).
+  const bool any_outer = !hn::AllFalse(d, hn::And(open, outer));
+  const bool any_inner = !hn::AllFalse(d, hn::AndNot(outer, open));
+  const auto side_outer = [&] { return kSegem ? segem_value_outer(a, pw, c) : egem_value_outer(a, pw, c); };
+  const auto side_inner = [&] { return kSegem ? segem_value_inner(a, pw, c) : egem_value_inner(a, pw, c); };
+  const LaneJet<K> y =
+      !any_inner ? side_outer() : (!any_outer ? side_inner() : Select(outer, side_outer(), side_inner()));
   VD f = y.c[0];
   for (int j = 0; j <= K; ++j)
     if (j == k) f = y.c[j];
   for (int i = 2; i <= k; ++i) f = hn::Mul(f, hn::Set(d, static_cast<double>(i)));
   for (int i = 0; i < k; ++i) f = hn::Mul(f, inv_h);  // exact powers of two, toward the result
-  // The other side of 0: E-GEM is 0 there, SE-GEM the identity (0 for every k >= 2).
-  const auto open = kSegem ? hn::Lt(x, hn::Zero(d)) : hn::Gt(x, hn::Zero(d));
   return hn::IfThenElseZero(open, f);
 }
 
@@ -158,19 +163,22 @@ HWY_NOINLINE HWY_FLATTEN void DerivativeLoop(Variant v, int k, const GemConstant
   HWY_ALIGN double xs[HWY_LANES(double)], ys[HWY_LANES(double)], ok[HWY_LANES(double)];
   for (std::size_t i = 0; i < n; i += lanes) {
     const std::size_t count = n - i < lanes ? n - i : lanes;
-    for (std::size_t j = 0; j < lanes; ++j) xs[j] = j < count ? x[i + j] : 0.0;
-    const VD xv = hn::Load(d, xs);
+    if (count < lanes)
+      for (std::size_t j = 0; j < lanes; ++j) xs[j] = j < count ? x[i + j] : 0.0;
+    const VD xv = count < lanes ? hn::Load(d, xs) : hn::LoadU(d, x + i);
     const VD t = hn::Mul(hn::Abs(xv), hn::Set(d, c.inv_s));
-    const auto plain = hn::And(hn::Le(t, hn::Set(d, flag_t)), hn::Eq(xv, xv));  // finite, not far, not NaN
+    const auto plain = hn::Le(t, hn::Set(d, flag_t));  // finite, not far (false for NaN)
     const VD y = DerivativeVector<GEM_CPU_LANE_ORDERS, kSegem>(hn::IfThenElseZero(plain, xv), k, c, scale_exp);
     const auto fine = hn::And(plain, hn::IsFinite(y));
-    hn::Store(y, d, ys);
-    if (!hn::AllTrue(d, fine)) {  // rare: NaN, inf, far lanes (or a jet that left the format)
-      hn::Store(hn::IfThenElseZero(fine, hn::Set(d, 1.0)), d, ok);
-      for (std::size_t j = 0; j < count; ++j)
-        if (ok[j] == 0.0) ys[j] = gem_derivative(v, k, xs[j], c);
+    if (count == lanes && hn::AllTrue(d, fine)) {
+      hn::StoreU(y, d, out + i);
+      continue;
     }
-    for (std::size_t j = 0; j < count; ++j) out[i + j] = ys[j];
+    // A partial vector, or rare lanes: NaN, inf, far (or a jet that left the format).
+    hn::Store(xv, d, xs);
+    hn::Store(y, d, ys);
+    hn::Store(hn::IfThenElseZero(fine, hn::Set(d, 1.0)), d, ok);
+    for (std::size_t j = 0; j < count; ++j) out[i + j] = ok[j] != 0.0 ? ys[j] : gem_derivative(v, k, xs[j], c);
   }
 }
 
