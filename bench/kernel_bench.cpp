@@ -28,7 +28,7 @@
 
 #include "gem/numeric.h"
 #include "gem/params.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/support/checked_output.h"
 #include "src/support/memory.h"
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "gem/torch.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 
 namespace {
 

@@ -64,7 +64,9 @@ if compgen -G "$DEPS/*.deb" > /dev/null; then
   log "unpacked $(find "$DEPS" -maxdepth 1 -name '*.deb' | wc -l) packages from $DEPS into $DEST"
 fi
 
-# ---- Configure: the whole project; if that fails here, only what this check needs ----------------
+# ---- Configure: the whole project; if that fails here, the libraries and their tests -----------
+# One build description (the top CMakeLists.txt): GEM_BUILD_TOOLS=OFF leaves out the tools and
+# the harness, whose dependencies (CLI11, nlohmann-json, SentencePiece, zlib) a GPU machine may lack.
 CONFIG_ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$PREFIXES" -DTORCH_CUDA_ARCH_LIST=9.0
              -DGEM_WITH_CUDA=ON -DGEM_WITH_TORCH=ON -DGEM_BUILD_BENCH=OFF "-DGEM_SHARED_DIR=$SHARED"
              "-DGEM_PYTHON=$PY" "${DEP_ARGS[@]}")
@@ -72,16 +74,17 @@ log "configure (whole project) in $BUILD"
 timeout 240 cmake -S . -B "$BUILD" "${CONFIG_ARGS[@]}" > "$OUT/build.log" 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then
-  log "whole-project configure failed (rc $rc; tail below); falling back to scripts/gpu/CMakeLists.txt"
+  log "whole-project configure failed (rc $rc; tail below); again with GEM_BUILD_TOOLS=OFF"
   tail -25 "$OUT/build.log"
-  BUILD=$BUILD-check
-  timeout 240 cmake -S scripts/gpu -B "$BUILD" "${CONFIG_ARGS[@]}" >> "$OUT/build.log" 2>&1
+  BUILD=$BUILD-libs
+  timeout 240 cmake -S . -B "$BUILD" "${CONFIG_ARGS[@]}" -DGEM_BUILD_TOOLS=OFF >> "$OUT/build.log" 2>&1
   rc=$?
   if [ $rc -ne 0 ]; then
     log "that failed too (rc $rc; tail below); last try: the CUDA kernels and their tests without torch"
     tail -25 "$OUT/build.log"
     BUILD=$BUILD-notorch
-    timeout 240 cmake -S scripts/gpu -B "$BUILD" "${CONFIG_ARGS[@]}" -DGEM_WITH_TORCH=OFF >> "$OUT/build.log" 2>&1
+    timeout 240 cmake -S . -B "$BUILD" "${CONFIG_ARGS[@]}" -DGEM_BUILD_TOOLS=OFF -DGEM_WITH_TORCH=OFF \
+      >> "$OUT/build.log" 2>&1
     rc=$?
   fi
 fi
@@ -100,17 +103,7 @@ rc=$?
 phase_done build "$rc"
 [ $rc -ne 0 ] && grep -B2 -A12 -m5 "error" "$OUT/build.log" | tail -60
 LIB=$(ls "$BUILD"/lib/libgem_torch.so 2>/dev/null)
-if [ -z "$LIB" ] && [ -f "$BUILD/lib/libgem_cpu.a" ]; then
-  # CMake could not build the operators against this PyTorch: compile them with PyTorch's own
-  # extension builder and link the kernel libraries CMake did build.
-  log "no libgem_torch.so: building the operators with torch.utils.cpp_extension (scripts/gpu/jit_build.py)"
-  HWYLIB=""
-  [ -n "${DEST:-}" ] && [ -f "$DEST/usr/lib/x86_64-linux-gnu/libhwy.so" ] && HWYLIB=$DEST/usr/lib/x86_64-linux-gnu/libhwy.so
-  LIB=$(MAX_JOBS=$JOBS timeout 300 "$PY" scripts/gpu/jit_build.py --build "$BUILD" --hwy-lib "$HWYLIB" \
-        2>> "$OUT/build.log" | tail -1)
-  phase_done jit_build "$([ -f "$LIB" ] && echo 0 || echo 1)"
-  [ -f "$LIB" ] || { LIB=""; tail -30 "$OUT/build.log"; }
-fi
+[ -z "$LIB" ] && log "no libgem_torch.so: CMake could not build the operators against this PyTorch (build.log)"
 if [ -n "$LIB" ] && ! ldd "$LIB" | grep -q c10_cuda; then
   log "note: $LIB has no CUDA kernels (LibTorch without CUDA: GEM_TORCH_HAS_CUDA off)"
 fi

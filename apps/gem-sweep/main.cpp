@@ -17,7 +17,7 @@
 #include "src/train/sweep/speed.h"
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/error_message.h"
-#include "src/train/trainer/field_flags.h"
+#include "apps/train_cli/train_command.h"
 #include "src/train/trainer/memory_tuning.h"
 #include "src/train/trainer/recipe.h"
 
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   run->add_option("--gem-train", gem_train, "gem-train program for --jobs > 1 (default: beside gem-sweep)");
   run->add_flag("--restart-changed", sweep.restart_changed,
                 "Train afresh the runs whose folder holds a run made with other options (default: refuse)");
-  gem::train::FieldFlags fields(*run, {"activation", "seed"});
+  gem::train_cli::FieldFlags fields(*run, {"activation", "seed"});
   run->footer("Each run's progress is also in its train.log; one line per epoch unless --log-every is given.");
 
   // gem-sweep report
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   speed->add_option("--warmup-steps", speed_opt.warmup_steps, "Untimed steps per activation first")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  gem::train::FieldFlags speed_fields(*speed, {"activation"});
+  gem::train_cli::FieldFlags speed_fields(*speed, {"activation"});
 
   CLI::App* recipes = app.add_subcommand("recipes", "List the recipes with their descriptions");
 
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
         const std::filesystem::path worker =
             gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train);
         const gem::train::Runner runner =
-            jobs == 1 ? gem::train::in_process_runner() : gem::train::process_runner(worker, plan.recipe.file);
+            jobs == 1 ? gem::train::in_process_runner() : gem::train_cli::gem_train_runner(worker, plan.recipe.file);
         const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
         if (result.interrupted != 0) return 128 + result.interrupted;
         return result.failures.empty() && result.diverged.empty() ? 0 : kExitFailure;

@@ -10,7 +10,7 @@
 
 #include "src/support/checked_output.h"
 #include "src/train/trainer/error_message.h"
-#include "src/train/trainer/field_flags.h"
+#include "apps/train_cli/train_command.h"
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/memory_tuning.h"
 #include "src/train/trainer/recipe.h"
@@ -37,21 +37,8 @@ models gpt-local, bert-local, gpt2-124m, bert-small. Docs: docs/training.md.)";
 int main(int argc, char** argv) {
   gem::support::check_standard_output();
   CLI::App app{"gem-train: train one model with one activation (from a recipe, any field overridable)"};
-  std::string recipe_name;
-  std::string recipes_dir = gem::train::default_recipes_dir().string();
-  std::string out;
-  bool resume = false, print_only = false;
-  app.add_option("--recipe", recipe_name, "Recipe name (experiments/<name>.json) or path to a recipe file")->required();
-  app.add_option("--recipes-dir", recipes_dir, "Where recipe names are looked up")->capture_default_str();
-  app.add_option("--out", out, "Run folder for options, metrics, checkpoint and summary");
-  app.add_flag("--resume", resume, "Continue from --out's checkpoint (or return its summary if finished)");
-  bool restart = false;
-  app.add_flag("--restart", restart, "Discard the run --out holds (whatever its options) and train afresh");
-  int64_t stop_after = 0;
-  app.add_option("--stop-after-epochs", stop_after, "End this session after that many epochs (resume later)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_flag("--print-options", print_only, "Print the resolved options as JSON and exit");
-  gem::train::FieldFlags fields(app);
+  gem::train_cli::TrainCommand command;
+  gem::train_cli::add_train_command(app, command);
   app.footer(kFooter);
 
   try {
@@ -65,18 +52,13 @@ int main(int argc, char** argv) {
   std::cout << std::unitbuf;
   return gem::support::finish_standard_output("gem-train", [&] {
     try {
-      gem::train::RunRequest request;
-      const gem::train::Recipe recipe = gem::train::load_recipe(recipe_name, recipes_dir);
-      request.recipe = recipe.name;
-      request.options = gem::train::resolve_options(recipe, fields.overrides());
-      request.out = out;
-      request.resume = resume;
-      request.restart = restart;
-      request.stop_after_epochs = stop_after;
+      const gem::train_cli::TrainJob job = gem::train_cli::resolve_train_command(command);
+      const gem::train::Recipe& recipe = job.recipe;
+      const gem::train::RunRequest& request = job.request;
       std::cout << "gem-train: recipe " << recipe.name << " (" << recipe.file.string() << ")\n"
                 << gem::train::to_json(request.options).dump() << "\n";
-      if (print_only) return 0;
-      if (out.empty()) throw std::invalid_argument("--out is required: the folder for this run's files");
+      if (command.print_options) return 0;
+      if (command.out.empty()) throw std::invalid_argument("--out is required: the folder for this run's files");
       gem::train::keep_freed_memory();
       gem::train::DataCache cache;
       gem::train::run_training(request, std::cout, cache);

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "src/cpu/round_once.h"
+#include "gem/round_once.h"
 
 namespace gem::app {
 namespace {
@@ -67,8 +67,8 @@ bool parse_rounded(const std::string& text, DType dtype, double& out) {
       double odd = 0.0;
       if (!strtod_round_to_odd(text, odd)) return false;
       // round_once rounds binary64 to the 16-bit type once (itself through round-to-odd).
-      out = dtype == DType::float16 ? static_cast<float>(cpu::round_once<half>(odd))
-                                    : static_cast<float>(cpu::round_once<bfloat16>(odd));
+      out = dtype == DType::float16 ? static_cast<float>(round_once<half>(odd))
+                                    : static_cast<float>(round_once<bfloat16>(odd));
       return true;
     }
   }

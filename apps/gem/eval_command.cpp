@@ -10,11 +10,11 @@
 #include <type_traits>
 #include <vector>
 
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "decimal_rounding.h"
 #include "gem/params.h"
 #include "gem/spec.h"
-#include "number_format.h"
+#include "src/support/number_format.h"
 #include "src/support/checked_output.h"
 
 namespace gem::app {
@@ -34,6 +34,8 @@ struct Result {
 };
 
 using detail::trim_blanks;
+using support::format_g17;
+using support::kNumberChars;
 
 std::string shown(const std::string& text) { return text.empty() ? "nothing" : quoted_excerpt(text); }
 

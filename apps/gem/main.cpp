@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "bench/kernel_bench.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "dtype_names.h"
 #include "eval_command.h"
 #include "gem/quoted.h"
 #include "gem/spec.h"
-#include "plot_command.h"
+#include "src/plot/activation_plot.h"
 #include "src/support/checked_output.h"
 
 namespace {
@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
 
   // gem plot
   std::vector<std::string> plot_acts;
-  for (const auto& s : gem::app::default_plot_family()) plot_acts.push_back(s.to_string());
-  gem::app::PlotOptions plot_opt;
+  for (const auto& s : gem::plot::default_plot_family()) plot_acts.push_back(s.to_string());
+  gem::plot::PlotOptions plot_opt;
   std::string plot_out = plot_opt.out.string();
   CLI::App* plot =
       app.add_subcommand("plot", "PNG of f, f' and f'' of one or more activations (and a CSV of the values)");
@@ -149,8 +149,8 @@ int main(int argc, char** argv) {
         plot_opt.activations.clear();
         for (const std::string& text : plot_acts) plot_opt.activations.push_back(gem::ActivationSpec::parse(text));
         plot_opt.out = plot_out;
-        gem::app::validate(plot_opt);
-        const gem::app::PlotFiles files = gem::app::run_plot(plot_opt);
+        gem::plot::validate(plot_opt);
+        const gem::plot::PlotFiles files = gem::plot::run_plot(plot_opt);
         std::cout << "wrote " << files.png.string() << " and " << files.csv.string() << " ("
                   << plot_opt.activations.size() << " activations x " << plot_opt.points << " points)\n";
         return 0;

@@ -1,6 +1,9 @@
 """gem.functional and the torch.ops.gem operators from Python: golden values, dtypes, strides,
 errors, and gradcheck / gradgradcheck in float64 (fixed and learnable eps)."""
+import json
 import math
+import os
+import re
 import warnings
 from collections import defaultdict
 
@@ -200,4 +203,12 @@ def test_functional_is_scriptable():
 
 
 def test_package_loaded_the_library():
-    assert gem._library.load().endswith("libgem_torch.so")
+    # The library gem says it loaded is mapped into this process, and the ops it registered
+    # report the package's own version.
+    path = os.path.realpath(gem._library.load())
+    with open("/proc/self/maps") as maps:
+        assert path in maps.read()
+    info = json.loads(torch.ops.gem.build_info())
+    assert info["version"] == gem.__version__
+    release = lambda v: re.match(r"\d+\.\d+\.\d+", v).group(0)  # noqa: E731  ("1.13.0a0", "2.11.0+cu130")
+    assert release(info["torch_version"]) == release(torch.__version__)

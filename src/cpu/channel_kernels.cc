@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "src/cpu/kernel_job.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/cpu/row_kernels.h"
 #include "src/cpu/threads.h"
 #include "src/cpu/tuning.h"

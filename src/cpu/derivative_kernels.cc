@@ -33,7 +33,7 @@
 #include "gem/numeric.h"
 #include "gem/params.h"
 #include "hwy/highway.h"
-#include "src/cpu/round_once.h"
+#include "gem/round_once.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace gem::cpu {
@@ -198,7 +198,7 @@ HWY_AFTER_NAMESPACE();
 
 #include <type_traits>
 
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/cpu/threads.h"
 
 namespace gem::cpu {

@@ -210,7 +210,7 @@ HWY_AFTER_NAMESPACE();
 #include <vector>
 
 #include "src/cpu/convert.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/cpu/threads.h"
 
 namespace gem::cpu {

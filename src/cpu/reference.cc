@@ -12,8 +12,8 @@
 #include "gem/act/gem_constants.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
-#include "src/cpu/kernels.h"
-#include "src/cpu/round_once.h"
+#include "gem/cpu/kernels.h"
+#include "gem/round_once.h"
 
 namespace gem::cpu::reference {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/cpu/tuning.h"
 
 namespace gem::cpu {

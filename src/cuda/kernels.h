@@ -1,4 +1,4 @@
-// CUDA array kernels for the GEM family: the same operations as src/cpu/kernels.h, on device
+// CUDA array kernels for the GEM family: the same operations as gem/cpu/kernels.h (src/cpu/include), on device
 // pointers, launched on the caller's stream.
 //
 //   forward:        y[i]       = f(x[i])

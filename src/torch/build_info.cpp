@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 
 namespace gem::torch_ext {
 namespace {

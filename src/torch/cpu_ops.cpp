@@ -1,5 +1,5 @@
 // The CPU kernels of the gem operators: the table device_ops.h's op bodies call, each entry the
-// storage type's gem::cpu kernel (src/cpu/kernels.h) on buffers already checked, laid out and
+// storage type's gem::cpu kernel (gem/cpu/kernels.h) on buffers already checked, laid out and
 // allocated, with torch's intra-op thread count.
 #include <ATen/Parallel.h>
 #include <ATen/TensorOperators.h>
@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/torch/bias_args.h"
 #include "src/torch/device_ops.h"
 

@@ -1,4 +1,6 @@
-// Every operator of the `gem` namespace, declared once. The device ops have one body each
+// The activation operators of the `gem` namespace, declared once (the fused bias ops, build_info
+// and spec_fields are declared beside their bodies: bias_ops.cpp, build_info.cpp, composite.cpp).
+// The device ops have one body each
 // (device_ops.h) registered per device with that device's kernel table: cpu_ops.cpp (CPU),
 // cuda_ops.cpp (CUDA), meta_ops.cpp (Meta: shapes only, for FakeTensor, torch.compile and
 // torch.export); autograd.cpp (Autograd) and composite.cpp (CompositeImplicitAutograd) do the rest.

@@ -9,7 +9,7 @@
 
 #include "common/golden.h"
 #include "gem/act/gem.h"
-#include "number_format.h"
+#include "src/support/number_format.h"
 #include "run_tool.h"
 
 namespace gem::testing {
@@ -103,7 +103,7 @@ TEST(GemEval, RoundsXToTheDtypeFirst) {
   // 0.1 is not a float: the float32 path must evaluate at (float)0.1 (exactly SE' = 1 there).
   const ToolRun run = run_gem({"eval", "--dtype", "float32"}, "segem,1,0.01,0.1\n");
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_EQ(split(lines_of(run.out).at(0), ',').at(0), app::format_g17(static_cast<double>(0.1f)));
+  EXPECT_EQ(split(lines_of(run.out).at(0), ',').at(0), support::format_g17(static_cast<double>(0.1f)));
   const ToolRun half = run_gem({"eval", "--dtype", "float16"}, "segem,1,0.01,1.00048828125000000000001\n");
   ASSERT_EQ(half.status, 0) << half.err;
   EXPECT_EQ(split(lines_of(half.out).at(0), ',').at(0), "1.0009765625");

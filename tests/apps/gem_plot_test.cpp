@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gem/activation.h"
-#include "plot_command.h"
+#include "src/plot/activation_plot.h"
 #include "src/support/process.h"
 #include "run_tool.h"
 
@@ -128,17 +128,17 @@ TEST_F(GemPlot, BadOptionsAreUsageErrors) {
 }
 
 TEST(PlotSamples, GridIncludesBothEnds) {
-  app::PlotOptions opt;
+  plot::PlotOptions opt;
   opt.activations = {ActivationSpec::parse("relu")};
   opt.from = -1.0;
   opt.to = 0.3;
   opt.points = 14;
-  const app::PlotSamples s = app::sample_activations(opt);
+  const plot::PlotSamples s = plot::sample_activations(opt);
   ASSERT_EQ(s.x.size(), 14u);
   EXPECT_EQ(s.x.front(), -1.0);
   EXPECT_EQ(s.x.back(), 0.3);
   for (std::size_t i = 1; i < s.x.size(); ++i) EXPECT_NEAR(s.x[i] - s.x[i - 1], 0.1, 1e-15);
-  EXPECT_EQ(app::csv_path_for("a/b.png"), std::filesystem::path("a/b.csv"));
+  EXPECT_EQ(plot::csv_path_for("a/b.png"), std::filesystem::path("a/b.csv"));
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 
 #include "cpu/test_support.h"
 #include "src/cpu/convert.h"
-#include "src/cpu/round_once.h"
+#include "gem/round_once.h"
 
 namespace gem::testing {
 namespace {
@@ -128,7 +128,7 @@ void check_round_once() {
     values.insert(values.end(), {mid, std::nextafter(mid, 0.0), std::nextafter(mid, INFINITY)});
   }
   for (double v : values) {
-    EXPECT_EQ(cpu::round_once<T>(v).bits, nearest_by_search<T>(v)) << Format<T>::name << " v=" << format_double(v);
+    EXPECT_EQ(round_once<T>(v).bits, nearest_by_search<T>(v)) << Format<T>::name << " v=" << format_double(v);
   }
 }
 

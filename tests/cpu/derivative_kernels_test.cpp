@@ -11,8 +11,8 @@
 
 #include "cpu/test_support.h"
 #include "gem/act/gem_derivative.h"
-#include "src/cpu/kernels.h"
-#include "src/cpu/round_once.h"
+#include "gem/cpu/kernels.h"
+#include "gem/round_once.h"
 
 namespace gem::testing {
 namespace {
@@ -80,7 +80,7 @@ TEST(DerivativeKernel, NarrowTypesRoundTheBinary64ResultOnce) {
   cpu::derivative<half>(p, 4, xh.data(), y.data(), xh.size(), 1);
   cpu::derivative<double>(p, 4, wide.data(), yw.data(), wide.size(), 1);
   for (std::size_t i = 0; i < x.size(); ++i)
-    ASSERT_EQ(bits_of(y[i]), bits_of(cpu::round_once<half>(yw[i]))) << i;  // one rounding, not two
+    ASSERT_EQ(bits_of(y[i]), bits_of(round_once<half>(yw[i]))) << i;  // one rounding, not two
 }
 
 TEST(DerivativeKernel, BadOrdersAreRefused) {

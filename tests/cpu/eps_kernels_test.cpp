@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cpu/test_support.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 
 namespace gem::testing {
 namespace {

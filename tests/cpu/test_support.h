@@ -19,7 +19,7 @@
 #include "gem/numeric.h"
 #include "gem/params.h"
 #include "hwy/targets.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 
 namespace gem::testing {
 

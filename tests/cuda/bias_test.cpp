@@ -15,7 +15,7 @@
 #include "cuda/device_array.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/cuda/kernels.h"
 
 namespace gem {

@@ -21,7 +21,7 @@
 #include "gem/act/gem_eps_grad.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "src/cuda/kernels.h"
 
 namespace gem {

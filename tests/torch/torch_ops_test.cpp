@@ -15,7 +15,7 @@
 #include "common/golden.h"
 #include "gem/spec.h"
 #include "gem/torch.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 
 namespace gem {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "src/train/trainer/field_flags.h"
+#include "apps/train_cli/field_flags.h"
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/recipe.h"
 #include "src/train/trainer/schedule.h"
@@ -15,8 +15,9 @@ namespace gem::train {
 namespace {
 
 using nlohmann::json;
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
+using train_cli::FieldFlags;
 
 TEST(Recipes, EveryShippedRecipeLoadsAndValidates) {
   const auto names = recipe_names(default_recipes_dir());

@@ -13,6 +13,7 @@
 #include "src/train/report/tables.h"
 #include "src/train/report/write_report.h"
 #include "src/train/sweep/run_dir.h"
+#include "apps/train_cli/train_command.h"
 #include "src/train/sweep/speed.h"
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/json_files.h"
@@ -113,8 +114,9 @@ TEST(Sweep, ParallelProcessesGiveTheInProcessMetrics) {
   EXPECT_EQ(run_sweep(plan_sweep(o), log, in_process_runner()).ran, 4) << log.str();
   o.out = dir / "processes";
   const SweepPlan plan = plan_sweep(o);
-  const SweepResult r =
-      run_sweep(plan, log, process_runner(std::filesystem::path(GEM_BINARY_DIR) / "bin/gem-train", plan.recipe.file), 2);
+  const SweepResult r = run_sweep(
+      plan, log, train_cli::gem_train_runner(std::filesystem::path(GEM_BINARY_DIR) / "bin/gem-train", plan.recipe.file),
+      2);
   EXPECT_EQ(r.ran, 4) << log.str();
   for (const auto& run : plan.runs) {
     const auto twin = run_dir(dir / "in-process", "tiny", run.activation, run.seed);

@@ -1,7 +1,8 @@
 // Branch-free forms of f and f' for SIMD lanes and GPU threads, rearranged from the reference
 // algorithm (gem.h, spec 3.2) so the common case costs one division and no data-dependent
 // branch. Spec 3.2 allows this ("SIMD code may evaluate both sides and blend") provided the
-// bounds of 3.4 hold; tests/core/gem_lanes_test.cpp checks them on the golden values.
+// bounds of 3.4 hold; tests/core/golden_test.cpp and special_values_test.cpp (through lane_eval.h) check them on the
+// golden values.
 //
 // Derivation. With p = t^m = a^m/S^m and e = eps/S^m (so r = p/e and q = e/p), multiplying
 // numerator and denominator of the two-sided formulas of spec 2.1 by e or p gives one formula

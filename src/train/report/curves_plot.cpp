@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "number_format.h"  // apps/gem (gem_app)
+#include "src/support/number_format.h"
 #include "src/support/gnuplot.h"
 
 namespace gem::train {
@@ -30,8 +30,8 @@ std::string curves_data(const std::vector<Curve>& curves) {
     if (k > 0) text += "\n\n";
     text += "# " + curves[k].activation + "\n";
     for (size_t i = 0; i < curves[k].epochs.size(); ++i)
-      text += std::to_string(curves[k].epochs[i]) + " " + gem::app::format_g17(100.0 * curves[k].test_accuracy[i]) +
-              " " + gem::app::format_g17(curves[k].test_loss[i]) + "\n";
+      text += std::to_string(curves[k].epochs[i]) + " " + gem::support::format_g17(100.0 * curves[k].test_accuracy[i]) +
+              " " + gem::support::format_g17(curves[k].test_loss[i]) + "\n";
   }
   return text;
 }

@@ -7,7 +7,7 @@
 
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
-#include "plot_command.h"  // apps/gem (gem_app): run_plot
+#include "src/plot/activation_plot.h"
 #include "src/train/report/aggregate.h"
 #include "src/train/report/collect.h"
 #include "src/train/report/curves_plot.h"
@@ -89,7 +89,7 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
         all_activations.push_back(row.activation);
   }
   if (options.plots) {
-    gem::app::PlotOptions plot;
+    gem::plot::PlotOptions plot;
     // The gated forms glu-<spec> share their activation's curve.
     for (const auto& a : all_activations) {
       const ActivationSpec act = FeedForwardSpec::parse(a).activation;
@@ -99,7 +99,7 @@ ReportFiles write_report(const ReportOptions& options, std::ostream& log) {
     plot.out = options.out / "activations.png";
     plot.title = "the activations of this report: f, f' and f'' on [-4, 4]";
     plot.gnuplot = options.gnuplot;
-    gem::app::DrawnPlot drawn = gem::app::draw_plot(plot);
+    gem::plot::DrawnPlot drawn = gem::plot::draw_plot(plot);
     files.images.push_back(drawn.files.png);
     outputs.push_back(std::move(drawn.png));
     outputs.push_back(std::move(drawn.csv));

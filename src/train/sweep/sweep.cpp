@@ -109,16 +109,6 @@ bool run_finished(const RunRequest& request) {
 
 namespace {
 
-std::string flag_text(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_array()) {
-    std::string text;
-    for (const auto& v : value) text += (text.empty() ? "" : ",") + v.dump();
-    return text;
-  }
-  return value.dump();  // numbers (exact round trip), true, false
-}
-
 // A child ended by the signal that stops the sweep: neither a result nor a failure.
 struct Interrupted : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -159,23 +149,17 @@ Runner in_process_runner() {
   return [cache](const RunRequest& request, std::ostream& log) { return run_training(request, log, *cache); };
 }
 
-Runner process_runner(const std::filesystem::path& gem_train, const std::filesystem::path& recipe_file) {
-  return [gem_train, recipe_file](const RunRequest& request, std::ostream&) {
-    std::vector<std::string> argv{gem_train.string(), "--recipe", recipe_file.string(), "--out",
-                                  request.out.string(), "--resume"};
-    if (request.restart) argv.push_back("--restart");
-    const json fields = to_json(request.options);
-    for (const Field& f : train_fields()) {
-      argv.push_back(f.flag);
-      argv.push_back(flag_text(fields[f.key]));
-    }
+Runner process_runner(CommandLine command) {
+  return [command = std::move(command)](const RunRequest& request, std::ostream&) {
+    const std::vector<std::string> argv = command(request);
+    const std::string worker = std::filesystem::path(argv.at(0)).filename().string();
     const std::filesystem::path log_file = request.out / "train.log";
     const int status = gem::support::run_process(argv, log_file, {/*die_with_parent=*/true});
     if (status == 0) return read_json_file(request.out / "summary.json");
     if ((status == 128 + SIGTERM || status == 128 + SIGINT) && support::StopOnSignals::received() != 0)
-      throw Interrupted("gem-train ended by the sweep's signal");
+      throw Interrupted(worker + " ended by the sweep's signal");
     if (status > 128)
-      throw std::runtime_error("gem-train was ended by signal " + std::to_string(status - 128) +
+      throw std::runtime_error(worker + " was ended by signal " + std::to_string(status - 128) +
                                " from outside the sweep; its checkpoint stays, rerun the sweep to resume it");
     try {
       const RunFolder folder = inspect_run_folder(request.out);
@@ -185,7 +169,7 @@ Runner process_runner(const std::filesystem::path& gem_train, const std::filesys
     } catch (const std::exception&) {
       // the log below says what happened
     }
-    throw std::runtime_error("gem-train exited with status " + std::to_string(status) + "; the end of " +
+    throw std::runtime_error(worker + " exited with status " + std::to_string(status) + "; the end of " +
                              log_file.string() + ":\n" + tail_of(log_file, 1500));
   };
 }

@@ -59,10 +59,14 @@ using Runner = std::function<nlohmann::json(const RunRequest&, std::ostream& log
 /// Runs in this process (run_training), all runs sharing one DataCache. One job at a time.
 Runner in_process_runner();
 
-/// Runs each as a child process `gem_train --recipe <recipe_file> --out <dir> --resume` with every
-/// training field passed as a flag; its output is appended to <dir>/train.log. The child dies
-/// with this process (even on SIGKILL). Safe to call from several threads (jobs > 1).
-Runner process_runner(const std::filesystem::path& gem_train, const std::filesystem::path& recipe_file);
+/// The command line of a worker process that trains one request in request.out and writes its
+/// summary.json there (apps/train_cli/train_command.h builds gem-train's).
+using CommandLine = std::function<std::vector<std::string>(const RunRequest&)>;
+
+/// Runs each as the child process `command(request)`; its output is appended to <out>/train.log.
+/// The child dies with this process (even on SIGKILL). Safe to call from several threads
+/// (jobs > 1).
+Runner process_runner(CommandLine command);
 
 struct SweepResult {
   int ran = 0, skipped = 0;

@@ -7,7 +7,7 @@
 
 #include "gem/quoted.h"
 #include "gem/params.h"
-#include "src/cpu/kernels.h"
+#include "gem/cpu/kernels.h"
 #include "gem/spec.h"
 #include "src/train/models/feed_forward_spec.h"
 

@@ -55,8 +55,8 @@ bool depends_on_eps(const GoldenRow& g) { return g.variant == Variant::segem ? g
 bool full_precision(double golden) { return std::fabs(golden) >= DBL_MIN; }
 
 template <class W>
-void expect_close(double got, long double exact, double magnitude, double bound, const GoldenRow& g,
-                  const char* what, double& worst) {
+void expect_close(double got, long double exact, double magnitude, double bound, const GoldenRow& g, const char* what,
+                  double& worst) {
   const double max = std::numeric_limits<W>::max();
   if (std::fabs(exact) > max * (1 + std::numeric_limits<W>::epsilon() / 2)) {
     EXPECT_TRUE(std::isinf(got) && std::signbit(got) == std::signbit(static_cast<double>(exact)))
@@ -66,8 +66,8 @@ void expect_close(double got, long double exact, double magnitude, double bound,
   const double ulps = testing::error_ulps<W>(got, static_cast<double>(exact),
                                              std::fmax(magnitude, std::fabs(static_cast<double>(exact))));
   worst = std::fmax(worst, ulps);
-  EXPECT_LE(ulps, bound) << what << " " << variant_name(g.variant) << " N=" << g.N << " eps=" << g.eps
-                         << " x=" << g.x << " got " << got << " expected " << static_cast<double>(exact);
+  EXPECT_LE(ulps, bound) << what << " " << variant_name(g.variant) << " N=" << g.N << " eps=" << g.eps << " x=" << g.x
+                         << " got " << got << " expected " << static_cast<double>(exact);
 }
 
 template <class W>
@@ -93,7 +93,8 @@ void check_golden(bool float_rows_only) {
       expect_close<W>(d.d2f_deps2, e.d2f_deps2, 0.0, b1, g, "d2f/deps2", worst[2]);
       ++checked;
     }
-    if (full_precision(g.d2f)) expect_close<W>(d.d2f_dx_deps, e.d2f_dx_deps, e.m_dx_deps, b2, g, "d2f/(dx deps)", worst[1]);
+    if (full_precision(g.d2f))
+      expect_close<W>(d.d2f_dx_deps, e.d2f_dx_deps, e.m_dx_deps, b2, g, "d2f/(dx deps)", worst[1]);
   }
   EXPECT_GT(checked, float_rows_only ? 1500 : 2000);
   std::printf("worst ulps over %d rows: df/deps %.2f, d2f/(dx deps) %.2f, d2f/deps2 %.2f\n", checked, worst[0],
@@ -171,7 +172,8 @@ Parts parts(int N, long double eps, long double x) {
 }
 
 TEST(GemEpsGrad, MatchesCentralDifferencesInEps) {
-  const double xs[] = {-1000, -30, -3.7, -1.1, -0.6, -0.13, -0.021, -0.004, 0.004, 0.021, 0.13, 0.6, 1.1, 3.7, 30, 1000};
+  const double xs[] = {-1000, -30,   -3.7, -1.1, -0.6, -0.13, -0.021, -0.004,
+                       0.004, 0.021, 0.13, 0.6,  1.1,  3.7,   30,     1000};
   for (Variant v : {Variant::egem, Variant::segem})
     for (int N = 1; N <= 8; ++N)
       for (double eps : {1e-6, 1e-4, 1e-2, 0.3, 1.0, 10.0})
@@ -188,7 +190,8 @@ TEST(GemEpsGrad, MatchesCentralDifferencesInEps) {
           };
           const long double h2 = eps * 1e-4L;
           const Parts hi = parts(N, eps + h2, x), mid = parts(N, eps, x), lo = parts(N, eps - h2, x);
-          const long double dpp = inner ? (hi.p - 2 * mid.p + lo.p) / (h2 * h2) : -(hi.q - 2 * mid.q + lo.q) / (h2 * h2);
+          const long double dpp =
+              inner ? (hi.p - 2 * mid.p + lo.p) / (h2 * h2) : -(hi.q - 2 * mid.q + lo.q) / (h2 * h2);
           const long double sign = v == Variant::egem ? 1 : -1;  // SE = Q: its eps-derivatives are -P's
           const long double fd1 = sign * diff1(eps * 1e-6L, false), fdx = sign * diff1(eps * 1e-6L, true),
                             fd2 = sign * dpp;
@@ -204,7 +207,7 @@ TEST(GemEpsGrad, MatchesCentralDifferencesInEps) {
           const long double r = xm / eps;
           if (r >= 1e-3L && r <= 1e3L) {
             EXPECT_TRUE(near(d.d2f_deps2, fd2, 1e-5)) << variant_name(v) << " N=" << N << " eps=" << eps << " x=" << x
-                                                    << " got " << d.d2f_deps2 << " fd " << (double)fd2;
+                                                      << " got " << d.d2f_deps2 << " fd " << (double)fd2;
           }
         }
 }
@@ -266,9 +269,12 @@ void check_scaling(int k_step) {
               if (std::fabs(want) > std::numeric_limits<W>::max()) return std::isinf(got);
               return static_cast<long double>(got) == want;
             };
-            EXPECT_TRUE(same(d.df_deps, s1 * base.df_deps)) << variant_name(v) << " N=" << N << " x=" << x << " eps=" << eps;
-            EXPECT_TRUE(same(d.d2f_dx_deps, sx * base.d2f_dx_deps)) << variant_name(v) << " N=" << N << " x=" << x << " eps=" << eps;
-            EXPECT_TRUE(same(d.d2f_deps2, s2 * base.d2f_deps2)) << variant_name(v) << " N=" << N << " x=" << x << " eps=" << eps;
+            EXPECT_TRUE(same(d.df_deps, s1 * base.df_deps))
+                << variant_name(v) << " N=" << N << " x=" << x << " eps=" << eps;
+            EXPECT_TRUE(same(d.d2f_dx_deps, sx * base.d2f_dx_deps))
+                << variant_name(v) << " N=" << N << " x=" << x << " eps=" << eps;
+            EXPECT_TRUE(same(d.d2f_deps2, s2 * base.d2f_deps2))
+                << variant_name(v) << " N=" << N << " x=" << x << " eps=" << eps;
           }
         }
     }

@@ -12,7 +12,7 @@
 #include "gem/spec.h"
 #include "src/support/atomic_file.h"
 
-namespace gem::app {
+namespace gem::plot {
 
 struct PlotOptions {
   std::vector<ActivationSpec> activations;
@@ -64,4 +64,4 @@ DrawnPlot draw_plot(const PlotOptions& opt);
 /// draw_plot, then the PNG and the CSV published atomically; on error no output file is touched.
 PlotFiles run_plot(const PlotOptions& opt);
 
-}  // namespace gem::app
+}  // namespace gem::plot

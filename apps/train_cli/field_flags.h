@@ -1,4 +1,4 @@
-// A command-line flag for every training field (fields.h), for gem-train and gem-sweep run:
+// A command-line flag for every training field (src/train/trainer/fields.h), for gem-train and gem-sweep run:
 // --batch-size 64, --act egem:N=1,eps=1e-4, --hidden 256,128, --nesterov true ... A flag given
 // overrides the recipe; --help shows each field's built-in default.
 #pragma once
@@ -9,7 +9,11 @@
 #include <map>
 #include <string>
 
-namespace gem::train {
+namespace gem::train_cli {
+
+/// A field's JSON value as flag text, the inverse of Field::parse_text: strings as they are,
+/// lists joined with commas, numbers with an exact round trip.
+std::string flag_text(const nlohmann::json& value);
 
 class FieldFlags {
  public:
@@ -26,4 +30,4 @@ class FieldFlags {
   std::map<std::string, CLI::Option*> options_;
 };
 
-}  // namespace gem::train
+}  // namespace gem::train_cli

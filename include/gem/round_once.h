@@ -14,7 +14,7 @@
 
 #include "gem/numeric.h"
 
-namespace gem::cpu {
+namespace gem {
 
 /// v rounded to binary32 with round-to-odd: exact results stay, inexact ones get the
 /// neighbour (toward zero) with an odd last bit.
@@ -22,7 +22,8 @@ inline float round_to_odd_float(double v) {
   const float nearest = static_cast<float>(v);
   if (std::isnan(v) || static_cast<double>(nearest) == v) return nearest;
   // Truncate toward zero (nearest may have rounded away from zero, even to inf).
-  const float toward_zero = std::fabs(static_cast<double>(nearest)) > std::fabs(v) ? std::nextafter(nearest, 0.0f) : nearest;
+  const float toward_zero =
+      std::fabs(static_cast<double>(nearest)) > std::fabs(v) ? std::nextafter(nearest, 0.0f) : nearest;
   std::uint32_t bits;
   std::memcpy(&bits, &toward_zero, sizeof bits);
   bits |= 1u;
@@ -43,4 +44,4 @@ T round_once(double v) {
   }
 }
 
-}  // namespace gem::cpu
+}  // namespace gem

@@ -1,4 +1,4 @@
-#include "plot_command.h"
+#include "src/plot/activation_plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,15 +6,17 @@
 #include <stdexcept>
 
 #include "gem/activation.h"
-#include "number_format.h"
+#include "src/support/number_format.h"
 #include "src/support/atomic_file.h"
 #include "src/support/gnuplot.h"
 #include "src/support/temp_file.h"
 
-namespace gem::app {
+namespace gem::plot {
 namespace {
 
+using support::format_g17;
 using support::gp_string;
+using support::kNumberChars;
 
 constexpr int kPanelWidth = 600, kPanelHeight = 600;  // pixels per panel (three side by side)
 
@@ -44,9 +46,9 @@ std::string gnuplot_data(const PlotSamples& s) {
 
 std::string gnuplot_script(const PlotOptions& opt, const std::filesystem::path& data,
                            const std::filesystem::path& png) {
-  const std::string title = opt.title.empty() ? "f, f' and f'' on [" + format_double(opt.from) + ", " +
-                                                    format_double(opt.to) + "]"
-                                              : opt.title;
+  const std::string title = opt.title.empty()
+                                ? "f, f' and f'' on [" + format_double(opt.from) + ", " + format_double(opt.to) + "]"
+                                : opt.title;
   std::ostringstream s;
   s << support::png_preamble(3 * kPanelWidth, kPanelHeight, png) << "set multiplot layout 1,3 title "
     << gp_string(title) << "\n"
@@ -156,4 +158,4 @@ PlotFiles run_plot(const PlotOptions& opt) {
   return drawn.files;
 }
 
-}  // namespace gem::app
+}  // namespace gem::plot

@@ -1,4 +1,4 @@
-#include "src/train/trainer/field_flags.h"
+#include "apps/train_cli/field_flags.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -6,23 +6,34 @@
 
 #include "src/train/trainer/fields.h"
 
-namespace gem::train {
+namespace gem::train_cli {
+using train::Field;
+using train::train_fields;
+using train::TrainOptions;
+
+std::string flag_text(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::string text;
+    for (const auto& v : value) text += (text.empty() ? "" : ",") + v.dump();
+    return text;
+  }
+  return value.dump();  // numbers (exact round trip), true, false
+}
 
 FieldFlags::FieldFlags(CLI::App& app, const std::vector<std::string>& skip) {
-  const nlohmann::json defaults = to_json(TrainOptions{});
+  const nlohmann::json defaults = train::to_json(TrainOptions{});
   for (const Field& f : train_fields()) {
     if (std::find(skip.begin(), skip.end(), f.key) != skip.end()) continue;
-    std::string shown = defaults[f.key].is_string() ? defaults[f.key].get<std::string>() : defaults[f.key].dump();
-    if (defaults[f.key].is_array()) {
-      shown.clear();
-      for (const auto& v : defaults[f.key]) shown += (shown.empty() ? "" : ",") + v.dump();
-    }
+    std::string shown = flag_text(defaults[f.key]);
     if (shown.empty()) shown = "\"\"";
-    CLI::Option* option = app.add_option(f.flag, texts_[f.key], f.help + " (built-in default " + shown +
-                                                                     "; the recipe may set another)");
+    CLI::Option* option =
+        app.add_option(f.flag, texts_[f.key], f.help + " (built-in default " + shown + "; the recipe may set another)");
     option->group("Training fields (override the recipe)");
-    option->type_name(defaults[f.key].is_string() ? "TEXT" : defaults[f.key].is_boolean() ? "BOOL" :
-                      defaults[f.key].is_array()  ? "LIST" : "NUMBER");
+    option->type_name(defaults[f.key].is_string()    ? "TEXT"
+                      : defaults[f.key].is_boolean() ? "BOOL"
+                      : defaults[f.key].is_array()   ? "LIST"
+                                                     : "NUMBER");
     options_[f.key] = option;
   }
 }
@@ -43,4 +54,4 @@ nlohmann::json FieldFlags::overrides() const {
   return out;
 }
 
-}  // namespace gem::train
+}  // namespace gem::train_cli

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-namespace gem::app {
+namespace gem::support {
 
 constexpr int kNumberChars = 32;  // longest %.17g: "-1.2345678901234567e-308" is 24 chars
 
@@ -25,4 +25,4 @@ inline std::string format_g17(double v) {
   return std::string(buf, format_g17(v, buf));
 }
 
-}  // namespace gem::app
+}  // namespace gem::support

@@ -1,4 +1,4 @@
-#include "number_format.h"
+#include "src/support/number_format.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-namespace gem::app {
+namespace gem::support {
 namespace {
 
 TEST(NumberFormat, SpecialsAndZeros) {
@@ -37,4 +37,4 @@ TEST(NumberFormat, MatchesPrintfG17AndReadsBack) {
 }
 
 }  // namespace
-}  // namespace gem::app
+}  // namespace gem::support
