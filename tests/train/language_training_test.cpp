@@ -62,7 +62,11 @@ class LanguageTraining : public ::testing::Test {
     if (!std::filesystem::is_directory(tutorial_dir()))
       GTEST_SKIP() << tutorial_dir() << " is missing: apt-get install python3.11-doc (scripts/setup.sh does)";
   }
-  std::filesystem::path cache() { return testing::fresh_dir("lm-cache"); }
+  // One cache per test: ctest runs the tests of this suite in parallel processes.
+  std::filesystem::path cache() {
+    return testing::fresh_dir(std::string("lm-cache-") +
+                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
 };
 
 TEST_F(LanguageTraining, GptLossFallsFarBelowTheUnigramBaseline) {

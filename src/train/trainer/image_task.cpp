@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "src/train/models/classifier.h"
 #include "src/train/trainer/optimizer.h"
 #include "src/train/trainer/run_training.h"
@@ -28,11 +30,29 @@ class ImageTask : public TrainingTask {
                          const std::function<void(const StepProgress&)>& on_step) override {
     const EpochBatches batches(data_.train, o_.batch_size, /*shuffle=*/true, augmentation(o_),
                                static_cast<uint64_t>(o_.seed), epoch);
-    return gem::train::train_epoch(*model_, *optimizer_, batches, device_, lr_at, on_step, o_.grad_clip);
+    return run_train_epoch(
+        *model_, *optimizer_, batches.size(), o_.log_every, lr_at,
+        [&](int64_t s) { return classifier_forward_backward(*model_, batches.batch(s), device_); }, on_step,
+        o_.grad_clip);
   }
 
   EvalStats evaluate() override {
-    return gem::train::evaluate(*model_, data_.test, o_.eval_batch_size, device_, o_.dead_units);
+    const TensorSet& set = data_.test;
+    const int64_t size = o_.eval_batch_size;
+    return run_evaluation(
+        *model_, (set.size() + size - 1) / size,
+        [&](int64_t b) {
+          const int64_t first = b * size, n = std::min(size, set.size() - first);
+          const torch::Tensor x = set.images.narrow(0, first, n).to(device_),
+                              y = set.labels.narrow(0, first, n).to(device_);
+          const torch::Tensor logits = model_->forward(x);
+          DeviceTotals t;
+          t.add(torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)),
+                logits.argmax(1).eq(y).sum(), n, n);
+          return t;
+        },
+        o_.dead_units);
   }
 
   nlohmann::json description() const override {
@@ -61,6 +81,17 @@ class ImageTask : public TrainingTask {
 };
 
 }  // namespace
+
+DeviceTotals classifier_forward_backward(ClassifierImpl& model, const Batch& batch, const torch::Device& device) {
+  const torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+  const torch::Tensor logits = model.forward(x);
+  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+  loss.backward();
+  const int64_t n = batch.labels.size(0);
+  DeviceTotals t;
+  t.add(loss.detach().to(torch::kDouble) * static_cast<double>(n), logits.argmax(1).eq(y).sum(), n, n);
+  return t;
+}
 
 std::unique_ptr<TrainingTask> make_image_task(const TrainOptions& options, const torch::Device& device,
                                               DataCache& cache, std::ostream& log) {

@@ -5,9 +5,15 @@
 #include <memory>
 #include <ostream>
 
+#include "src/train/data/batches.h"
+#include "src/train/models/classifier.h"
 #include "src/train/trainer/training_task.h"
 
 namespace gem::train {
+
+/// A classifier's forward and backward pass on one batch: the mean cross-entropy's gradient
+/// accumulated, its sums left on the device (an optimizer step's ForwardBackward, train_loop.h).
+DeviceTotals classifier_forward_backward(ClassifierImpl& model, const Batch& batch, const torch::Device& device);
 
 std::unique_ptr<TrainingTask> make_image_task(const TrainOptions& options, const torch::Device& device,
                                               DataCache& cache, std::ostream& log);

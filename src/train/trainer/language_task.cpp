@@ -3,14 +3,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
 #include "src/train/data/rng.h"
 #include "src/train/models/classifier.h"
 #include "src/train/models/language_model.h"
-#include "src/train/models/probed_activation.h"
 #include "src/train/text/token_windows.h"
 #include "src/train/trainer/autocast.h"
 #include "src/train/trainer/optimizer.h"
@@ -21,11 +19,6 @@ namespace gem::train {
 namespace {
 
 // Summed loss, correct predictions and predicted tokens of one batch.
-struct BatchTotals {
-  torch::Tensor loss_sum, correct;
-  int64_t predicted = 0;
-};
-
 class LanguageTask : public TrainingTask {
  public:
   LanguageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache, std::ostream& log)
@@ -49,81 +42,43 @@ class LanguageTask : public TrainingTask {
 
   TrainStats train_epoch(int64_t epoch, const std::function<double(int64_t)>& lr_at,
                          const std::function<void(const StepProgress&)>& on_step) override {
-    const auto start = std::chrono::steady_clock::now();
-    model_->train();
-    TrainStats stats;
-    double loss_sum = 0, correct = 0;
-    int64_t predicted = 0;
     const auto seed = static_cast<uint64_t>(o_.seed);
-    for (int64_t s = 0; s < o_.steps_per_epoch; ++s) {
-      const double lr = lr_at(s);
-      set_learning_rate(*optimizer_, lr);
-      optimizer_->zero_grad();
-      double step_loss = 0;
-      int64_t step_predicted = 0;
+    const auto step = [&](int64_t s) {
+      DeviceTotals totals;
       for (int64_t micro = 0; micro < o_.grad_accumulation; ++micro) {
         // Every batch of the run has its own index, so resuming needs no generator state.
         const auto index = static_cast<uint64_t>((epoch * o_.steps_per_epoch + s) * o_.grad_accumulation + micro);
         const auto starts = random_window_starts(text_.tokens.train.numel(), window_, o_.batch_size,
                                                  derive_seed(seed, Stream::token_windows, index));
         const TokenBatch batch = make_batch(text_.tokens.train, starts, derive_seed(seed, Stream::masking, index));
-        const BatchTotals t = forward_totals(batch);
+        const DeviceTotals t = forward_totals(batch);
         // The step's gradient is that of the mean loss over all its predicted tokens.
-        (t.loss_sum / static_cast<double>(std::max<int64_t>(1, t.predicted * o_.grad_accumulation))).backward();
-        const double batch_loss = t.loss_sum.item<double>();
-        step_loss += batch_loss;
-        step_predicted += t.predicted;
-        loss_sum += batch_loss;
-        correct += t.correct.item<double>();
-        predicted += t.predicted;
-        stats.samples += batch.inputs.numel();
+        (t.loss_sum / static_cast<double>(std::max<int64_t>(1, t.count * o_.grad_accumulation))).backward();
+        totals.add(t);
       }
-      if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o_.grad_clip);
-      optimizer_->step();
-      stats.last_lr = lr;
-      if (on_step)
-        on_step({s + 1, o_.steps_per_epoch, step_loss / static_cast<double>(std::max<int64_t>(1, step_predicted)), lr,
-                 stats.samples, seconds_since(start)});
-    }
-    stats.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, predicted));
-    stats.accuracy = correct / static_cast<double>(std::max<int64_t>(1, predicted));
-    stats.seconds = seconds_since(start);
-    return stats;
+      return totals;
+    };
+    return run_train_epoch(*model_, *optimizer_, o_.steps_per_epoch, o_.log_every, lr_at, step, on_step, o_.grad_clip);
   }
 
   EvalStats evaluate() override {
-    const auto start = std::chrono::steady_clock::now();
-    torch::NoGradGuard no_grad;
-    model_->eval();
-    DeadUnitProbe probe(*model_, o_.dead_units);
     const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.context) : 0;
     const auto starts = eval_window_starts(text_.tokens.val.numel(), window_, max_windows);
-    double loss_sum = 0, correct = 0;
-    int64_t predicted = 0;
-    for (size_t first = 0; first < starts.size(); first += static_cast<size_t>(o_.eval_batch_size)) {
-      const size_t last = std::min(starts.size(), first + static_cast<size_t>(o_.eval_batch_size));
-      const std::vector<int64_t> part(starts.begin() + static_cast<std::ptrdiff_t>(first),
-                                      starts.begin() + static_cast<std::ptrdiff_t>(last));
-      // The same masks in every evaluation and every run of a sweep: seeded by subset_seed.
-      const TokenBatch batch = make_batch(text_.tokens.val, part,
-                                          derive_seed(static_cast<uint64_t>(o_.subset_seed), Stream::masking,
-                                                      std::numeric_limits<uint32_t>::max() + static_cast<uint64_t>(first)));
-      const BatchTotals t = forward_totals(batch);
-      loss_sum += t.loss_sum.item<double>();
-      correct += t.correct.item<double>();
-      predicted += t.predicted;
-    }
-    EvalStats stats;
-    const DeadUnitProbe::Count dead = probe.finish();
-    stats.dead_measured = dead.measured;
-    stats.dead_units = dead.dead_units;
-    stats.units = dead.units;
-    model_->train();
-    stats.samples = predicted;
-    stats.loss = loss_sum / static_cast<double>(std::max<int64_t>(1, predicted));
-    stats.accuracy = correct / static_cast<double>(std::max<int64_t>(1, predicted));
-    stats.seconds = seconds_since(start);
-    return stats;
+    const auto size = static_cast<size_t>(o_.eval_batch_size);
+    return run_evaluation(
+        *model_, static_cast<int64_t>((starts.size() + size - 1) / size),
+        [&](int64_t b) {
+          const size_t first = static_cast<size_t>(b) * size, last = std::min(starts.size(), first + size);
+          const std::vector<int64_t> part(starts.begin() + static_cast<std::ptrdiff_t>(first),
+                                          starts.begin() + static_cast<std::ptrdiff_t>(last));
+          // The same masks in every evaluation and every run of a sweep: seeded by subset_seed.
+          const TokenBatch batch =
+              make_batch(text_.tokens.val, part,
+                         derive_seed(static_cast<uint64_t>(o_.subset_seed), Stream::masking,
+                                     std::numeric_limits<uint32_t>::max() + static_cast<uint64_t>(first)));
+          return forward_totals(batch);
+        },
+        o_.dead_units);
   }
 
   nlohmann::json description() const override {
@@ -176,10 +131,11 @@ class LanguageTask : public TrainingTask {
                             : masked_batch(tokens, starts, o_.context, mask_seed, masking_);
   }
 
-  BatchTotals forward_totals(const TokenBatch& batch) {
-    BatchTotals t;
+  /// The batch's cross-entropy summed over its predicted tokens and the right ones (left on the
+  /// device), the tokens predicted and fed.
+  DeviceTotals forward_totals(const TokenBatch& batch) {
     // Counted on the host copy: no device round trip for it.
-    t.predicted = batch.targets.ne(kIgnoreIndex).sum().item<int64_t>();
+    const int64_t predicted = batch.targets.ne(kIgnoreIndex).sum().item<int64_t>();
     const torch::Tensor inputs = batch.inputs.to(device_), targets = batch.targets.to(device_).reshape({-1});
     torch::Tensor logits;
     {
@@ -187,10 +143,14 @@ class LanguageTask : public TrainingTask {
       logits = model_->forward(inputs);
     }
     logits = logits.reshape({-1, logits.size(-1)}).to(torch::kFloat);
+    DeviceTotals t;
+    // The loss keeps its graph (train_epoch differentiates it); add() keeps a detached copy.
     t.loss_sum = torch::nn::functional::cross_entropy(
         logits, targets,
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kSum));
     t.correct = logits.detach().argmax(1).eq(targets).logical_and(targets.ne(kIgnoreIndex)).sum();
+    t.count = predicted;
+    t.samples = batch.inputs.numel();
     return t;
   }
 

@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "src/train/models/probed_activation.h"
 #include "src/train/trainer/progress.h"
@@ -10,77 +12,102 @@
 namespace gem::train {
 namespace {
 
+constexpr int64_t kDefaultReadEvery = 100;
+
+double ratio(double sum, int64_t count) { return sum / static_cast<double>(std::max<int64_t>(1, count)); }
+
 }  // namespace
+
+void DeviceTotals::add(const torch::Tensor& batch_loss_sum, const torch::Tensor& batch_correct, int64_t batch_count,
+                       int64_t batch_samples) {
+  const torch::Tensor l = batch_loss_sum.detach().to(torch::kDouble), c = batch_correct.detach().to(torch::kDouble);
+  loss_sum = loss_sum.defined() ? loss_sum + l : l;
+  correct = correct.defined() ? correct + c : c;
+  count += batch_count;
+  samples += batch_samples;
+}
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
-StepResult train_step(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const Batch& batch,
-                      const torch::Device& device, double lr, double grad_clip) {
-  const torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
+DeviceTotals optimizer_step(torch::nn::Module& model, torch::optim::Optimizer& optimizer, double lr, double grad_clip,
+                            const ForwardBackward& forward_backward) {
   set_learning_rate(optimizer, lr);
   optimizer.zero_grad();
-  const torch::Tensor logits = model.forward(x);
-  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-  loss.backward();
+  DeviceTotals totals = forward_backward();
   if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), grad_clip);
   optimizer.step();
-  return {loss.item<double>(), logits.argmax(1).eq(y).sum().item<int64_t>()};
+  return totals;
 }
 
-TrainStats train_epoch(ClassifierImpl& model, torch::optim::Optimizer& optimizer, const EpochBatches& batches,
-                       const torch::Device& device, const std::function<double(int64_t)>& lr_at,
-                       const std::function<void(const StepProgress&)>& on_step, double grad_clip) {
+TrainStats run_train_epoch(torch::nn::Module& model, torch::optim::Optimizer& optimizer, int64_t steps,
+                           int64_t read_every, const std::function<double(int64_t)>& lr_at,
+                           const std::function<DeviceTotals(int64_t)>& step,
+                           const std::function<void(const StepProgress&)>& on_step, double grad_clip) {
   const auto start = std::chrono::steady_clock::now();
+  if (read_every <= 0) read_every = kDefaultReadEvery;
   model.train();
   TrainStats stats;
-  double loss_sum = 0;
-  int64_t correct = 0;
-  for (int64_t s = 0; s < batches.size(); ++s) {
-    const Batch b = batches.batch(s);
+  DeviceTotals epoch;
+  std::vector<torch::Tensor> unread;  // loss sums of the steps since the last read
+  std::vector<int64_t> unread_counts, unread_samples;
+  std::vector<double> unread_lrs;
+  const auto read_back = [&](int64_t last_step) {
+    const torch::Tensor losses = torch::stack(unread).cpu();  // the one synchronisation
+    const double* loss = losses.data_ptr<double>();
+    const double seconds = seconds_since(start);
+    const int64_t first_step = last_step - static_cast<int64_t>(unread.size()) + 1;
+    for (size_t i = 0; i < unread.size(); ++i)
+      if (on_step)
+        on_step({first_step + static_cast<int64_t>(i), steps, ratio(loss[i], unread_counts[i]), unread_lrs[i],
+                 unread_samples[i], seconds});
+    unread.clear();
+    unread_counts.clear();
+    unread_samples.clear();
+    unread_lrs.clear();
+  };
+  for (int64_t s = 0; s < steps; ++s) {
     const double lr = lr_at(s);
-    const StepResult step = train_step(model, optimizer, b, device, lr, grad_clip);
-    const int64_t n = b.labels.size(0);
-    loss_sum += step.loss * static_cast<double>(n);
-    correct += step.correct;
-    stats.samples += n;
+    const DeviceTotals t = optimizer_step(model, optimizer, lr, grad_clip, [&] { return step(s); });
+    epoch.add(t);
+    unread.push_back(t.loss_sum);
+    unread_counts.push_back(t.count);
+    unread_samples.push_back(epoch.samples);
+    unread_lrs.push_back(lr);
     stats.last_lr = lr;
-    if (on_step) on_step({s + 1, batches.size(), step.loss, lr, stats.samples, seconds_since(start)});
+    if ((s + 1) % read_every == 0 || s + 1 == steps) read_back(s + 1);
   }
-  stats.loss = loss_sum / static_cast<double>(stats.samples);
-  stats.accuracy = static_cast<double>(correct) / static_cast<double>(stats.samples);
+  stats.samples = epoch.samples;
+  if (epoch.count > 0) {
+    const torch::Tensor sums = torch::stack({epoch.loss_sum, epoch.correct}).cpu();
+    stats.loss = ratio(sums[0].item<double>(), epoch.count);
+    stats.accuracy = ratio(sums[1].item<double>(), epoch.count);
+  }
   stats.seconds = seconds_since(start);
   return stats;
 }
 
-EvalStats evaluate(ClassifierImpl& model, const TensorSet& set, int64_t batch_size, const torch::Device& device,
-                   bool probe_dead_units) {
+EvalStats run_evaluation(torch::nn::Module& model, int64_t batches, const std::function<DeviceTotals(int64_t)>& batch,
+                         bool probe_dead_units) {
   const auto start = std::chrono::steady_clock::now();
   torch::NoGradGuard no_grad;
   model.eval();
   DeadUnitProbe probe(model, probe_dead_units);
-
+  DeviceTotals totals;
+  for (int64_t b = 0; b < batches; ++b) totals.add(batch(b));
   EvalStats stats;
-  double loss_sum = 0;
-  int64_t correct = 0;
-  for (int64_t first = 0; first < set.size(); first += batch_size) {
-    const int64_t n = std::min(batch_size, set.size() - first);
-    const torch::Tensor x = set.images.narrow(0, first, n).to(device), y = set.labels.narrow(0, first, n).to(device);
-    const torch::Tensor logits = model.forward(x);
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
-    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-    stats.samples += n;
+  stats.samples = totals.count;
+  if (totals.count > 0) {
+    const torch::Tensor sums = torch::stack({totals.loss_sum, totals.correct}).cpu();
+    stats.loss = ratio(sums[0].item<double>(), totals.count);
+    stats.accuracy = ratio(sums[1].item<double>(), totals.count);
   }
   const DeadUnitProbe::Count dead = probe.finish();
   stats.dead_measured = dead.measured;
   stats.dead_units = dead.dead_units;
   stats.units = dead.units;
   model.train();
-  stats.loss = loss_sum / static_cast<double>(stats.samples);
-  stats.accuracy = static_cast<double>(correct) / static_cast<double>(stats.samples);
   stats.seconds = seconds_since(start);
   return stats;
 }
