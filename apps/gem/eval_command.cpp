@@ -40,24 +40,23 @@ using support::kNumberChars;
 std::string shown(const std::string& text) { return text.empty() ? "nothing" : quoted_excerpt(text); }
 
 Variant parse_variant(const std::string& text) {
-  if (text == "gem") return Variant::gem;
-  if (text == "egem") return Variant::egem;
-  if (text == "segem") return Variant::segem;
-  throw std::invalid_argument("unknown variant " + shown(text) + "; expected gem, egem or segem");
+  Variant v{};
+  if (!variant_from_name(text, v))
+    throw std::invalid_argument("unknown variant " + shown(text) + "; expected " + kVariantChoices);
+  return v;
 }
 
 /// Variant, N and eps with the messages of spec 4 (params.h).
 Params parse_params(const std::string& variant_text, const std::string& n_text, const std::string& eps_text) {
   const Variant v = parse_variant(variant_text);
   double n = 0.0, eps = 0.0;
-  if (!detail::parse_double(n_text, n))
-    throw std::invalid_argument("GEM order N must be an integer in [1, 8], got " + shown(n_text));
+  if (!detail::parse_double(n_text, n)) throw std::invalid_argument(order_error(shown(n_text)));
   validate_order(n);
   if (!detail::parse_double(eps_text, eps)) {
     if (v == Variant::gem)
       throw std::invalid_argument("GEM has no eps (it is fixed at 1): the eps field of a gem row must be 1, got " +
                                   shown(eps_text));
-    throw std::invalid_argument(std::string(variant_title(v)) + " eps must be finite and > 0, got " + shown(eps_text));
+    throw std::invalid_argument(eps_error(v, shown(eps_text)));
   }
   Params p{v, static_cast<int>(n), eps};
   try {
@@ -65,8 +64,7 @@ Params parse_params(const std::string& variant_text, const std::string& n_text, 
   } catch (const std::invalid_argument& e) {
     // 1e-400 reads as 0: say what was written, not what strtod made of it.
     if (v == Variant::gem) throw;
-    throw std::invalid_argument(std::string(variant_title(v)) + " eps must be finite and > 0, got " +
-                                detail::shown_value(eps_text));
+    throw std::invalid_argument(eps_error(v, detail::shown_value(eps_text)));
   }
   return p;
 }

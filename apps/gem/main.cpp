@@ -113,7 +113,9 @@ int main(int argc, char** argv) {
   bench->add_option("--variant", bench_opt.variants, "Variants: gem, egem, segem")
       ->delimiter(',')
       ->check(CLI::IsMember({"gem", "egem", "segem"}));
-  bench->add_option("-N,--order", bench_opt.orders, "Orders N")->delimiter(',')->check(CLI::Range(1, 8));
+  bench->add_option("-N,--order", bench_opt.orders, "Orders N")
+      ->delimiter(',')
+      ->check(CLI::Range(gem::kMinOrder, gem::kMaxOrder));
   bench->add_option("--threads", bench_opt.threads, "Thread counts (0: OpenMP's maximum)")
       ->delimiter(',')
       ->check(CLI::Range(0, gem::cpu::kMaxThreads));

@@ -24,6 +24,20 @@ inline const char* variant_name(Variant v) {
   return "?";
 }
 
+constexpr Variant kVariants[] = {Variant::gem, Variant::egem, Variant::segem};
+constexpr const char* kVariantChoices = "gem, egem or segem";  // for messages
+
+/// The variant named `name` ("gem", "egem", "segem"); false for any other text (the caller says
+/// what it was given, and that kVariantChoices are allowed).
+inline bool variant_from_name(const std::string& name, Variant& out) {
+  for (Variant v : kVariants)
+    if (name == variant_name(v)) {
+      out = v;
+      return true;
+    }
+  return false;
+}
+
 /// Display name used in error messages ("E-GEM eps must be ...").
 inline const char* variant_title(Variant v) {
   switch (v) {
@@ -70,10 +84,23 @@ struct Params {
   bool operator!=(const Params& o) const { return !(*this == o); }
 };
 
+// The messages of spec 4's rules, written once; `shown` is the offending value as the caller
+// received it (a number formatted, or the text given).
+
+/// "GEM order N must be an integer in [1, 8], got <shown>".
+inline std::string order_error(const std::string& shown) {
+  return "GEM order N must be an integer in [" + std::to_string(kMinOrder) + ", " + std::to_string(kMaxOrder) +
+         "], got " + shown;
+}
+/// "<E-GEM> eps must be finite and > 0, got <shown>".
+inline std::string eps_error(Variant v, const std::string& shown) {
+  return std::string(variant_title(v)) + " eps must be finite and > 0, got " + shown;
+}
+
 /// Throws std::invalid_argument unless 1 <= N <= 8 (spec 4).
 inline void validate_order(double n) {
   if (!(n >= kMinOrder && n <= kMaxOrder && n == std::floor(n)))
-    throw std::invalid_argument("GEM order N must be an integer in [1, 8], got " + format_double(n));
+    throw std::invalid_argument(order_error(format_double(n)));
 }
 
 /// Throws std::invalid_argument unless eps is finite and > 0 (subnormals are valid).
@@ -89,8 +116,7 @@ inline void validate_derivative_order(double k) {
 
 inline void validate_eps(Variant v, double eps) {
   if (!(eps > 0.0 && std::isfinite(eps)))
-    throw std::invalid_argument(std::string(variant_title(v)) + " eps must be finite and > 0, got " +
-                                (eps == 0.0 && std::signbit(eps) ? std::string("-0") : format_double(eps)));
+    throw std::invalid_argument(eps_error(v, eps == 0.0 && std::signbit(eps) ? std::string("-0") : format_double(eps)));
 }
 
 /// Validates a full parameter set; GEM must carry eps = 1 (its eps is not a parameter).

@@ -151,9 +151,7 @@ inline ActivationSpec ActivationSpec::parse(const std::string& given) {
       };
       if (key == "N" && s.is_gem_family()) {
         duplicate(have_n);
-        if (!numeric)
-          throw std::invalid_argument(where + "GEM order N must be an integer in [1, 8], got " +
-                                      detail::shown_value(value));
+        if (!numeric) throw std::invalid_argument(where + order_error(detail::shown_value(value)));
         try {
           validate_order(v);
         } catch (const std::invalid_argument& e) {
@@ -165,8 +163,8 @@ inline ActivationSpec ActivationSpec::parse(const std::string& given) {
         eps_text = detail::shown_value(value);
         // eps on gem is reported after the loop, when N is known
         if (s.kind != Kind::gem && !numeric)
-          throw std::invalid_argument(where + variant_title(s.kind == Kind::egem ? Variant::egem : Variant::segem) +
-                                      " eps must be finite and > 0, got " + eps_text);
+          throw std::invalid_argument(where +
+                                      eps_error(s.kind == Kind::egem ? Variant::egem : Variant::segem, eps_text));
         eps = v;
       } else if ((key == "alpha" && s.kind == Kind::elu) || (key == "slope" && s.kind == Kind::leaky_relu)) {
         duplicate(have_alpha);
@@ -192,7 +190,7 @@ inline ActivationSpec ActivationSpec::parse(const std::string& given) {
       throw std::invalid_argument(where + "GEM has no eps (it is fixed at 1); use egem:N=" + n_text + ",eps=" +
                                   eps_text + " for a GEM with another eps");
     if (v != Variant::gem && have_eps && !(eps > 0.0 && std::isfinite(eps)))
-      throw std::invalid_argument(where + variant_title(v) + " eps must be finite and > 0, got " + eps_text);
+      throw std::invalid_argument(where + eps_error(v, eps_text));
     if (v != Variant::gem && !have_eps)
       throw std::invalid_argument(where + variant_title(v) + " needs eps, e.g. " + name + ":N=" +
                                   n_text + ",eps=1e-4");

@@ -18,9 +18,9 @@ namespace gem::torch_ext {
 /// "gem", "egem" or "segem".
 inline Variant variant_from(const char* op, c10::string_view name) {
   const std::string s(name.data(), name.size());
-  for (Variant v : {Variant::gem, Variant::egem, Variant::segem})
-    if (s == variant_name(v)) return v;
-  C10_THROW_ERROR(ValueError, c10::str(op, ": variant must be gem, egem or segem, got '", s, "'"));
+  Variant v{};
+  if (variant_from_name(s, v)) return v;
+  C10_THROW_ERROR(ValueError, c10::str(op, ": variant must be ", kVariantChoices, ", got '", s, "'"));
 }
 
 /// Validated (variant, N, eps); GEM must be given eps = 1.

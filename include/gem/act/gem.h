@@ -82,16 +82,15 @@ template <class W>
 GEM_HOST_DEVICE GEM_INLINE Derivs<W> egem_derivs(W x, const GemConstants<W>& c) {
   if (x <= W(0)) return {W(0), W(0), W(0)};  // +0 for -0 and x < 0; NaN falls through
   const W a = x;
-  const W m = W(2 * c.n), mp1 = m + W(1), mm1 = m - W(1);
+  const W mp1 = W(2 * c.n) + W(1);
   const GatePowers<W> pw = gate_powers(a, c);
+  const W d2f = egem_grad2_positive(a, c);
   if (pw.p >= c.e) {
     const W q = (c.e / pw.h) / pw.h, d = W(1) + q;
-    return {a / d, (W(1) + mp1 * q) / (d * d),
-            -((((c.me * (mm1 - mp1 * q)) / a) / pw.h) / pw.h) / (d * d * d)};
+    return {egem_value_outer(a, pw, c), (W(1) + mp1 * q) / (d * d), d2f};
   }
   const W r = pw.p / c.e, d = W(1) + r;
-  return {((a * pw.h) * pw.h) / (c.e * d), (((mp1 + r) * pw.h) * pw.h) / (c.e * (d * d)),
-          (((c.kd * (mp1 - mm1 * r)) * pw.g) * pw.h) / (d * d * d)};
+  return {egem_value_inner(a, pw, c), (((mp1 + r) * pw.h) * pw.h) / (c.e * (d * d)), d2f};
 }
 
 // ---- SE-GEM on the negative side, x = -a < 0 -------------------------------------------------
@@ -127,10 +126,10 @@ GEM_HOST_DEVICE GEM_INLINE Derivs<W> segem_derivs(W x, const GemConstants<W>& c)
   const W d2f = egem_grad2_positive(a, c);
   if (pw.p >= c.e) {
     const W q = (c.e / pw.h) / pw.h, d = W(1) + q;
-    return {-((((c.c2 / a) / pw.g) / pw.g) / d), ((((q - mm1) * c.e) / pw.h) / pw.h) / (d * d), d2f};
+    return {segem_value_outer(a, pw, c), ((((q - mm1) * c.e) / pw.h) / pw.h) / (d * d), d2f};
   }
   const W r = pw.p / c.e, d = W(1) + r;
-  return {-(a / d), (W(1) - mm1 * r) / (d * d), d2f};
+  return {segem_value_inner(a, pw, c), (W(1) - mm1 * r) / (d * d), d2f};
 }
 
 // ---- Public scalar API ------------------------------------------------------------------------
