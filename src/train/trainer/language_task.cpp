@@ -18,7 +18,6 @@
 namespace gem::train {
 namespace {
 
-// Summed loss, correct predictions and predicted tokens of one batch.
 class LanguageTask : public TrainingTask {
  public:
   LanguageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache, std::ostream& log)

@@ -16,6 +16,23 @@ constexpr int64_t kDefaultReadEvery = 100;
 
 double ratio(double sum, int64_t count) { return sum / static_cast<double>(std::max<int64_t>(1, count)); }
 
+/// Mean loss and accuracy over the predictions `totals` counts, read back in one transfer.
+template <class Stats>
+void read_means(const DeviceTotals& totals, Stats& stats) {
+  if (totals.count == 0) return;
+  const torch::Tensor sums = torch::stack({totals.loss_sum, totals.correct}).cpu();
+  const double* v = sums.data_ptr<double>();
+  stats.loss = ratio(v[0], totals.count);
+  stats.accuracy = ratio(v[1], totals.count);
+}
+
+/// A step whose loss has not been read back yet.
+struct UnreadStep {
+  torch::Tensor loss_sum;
+  int64_t count, samples;  // predictions of the step; samples of the epoch after it
+  double lr;
+};
+
 }  // namespace
 
 void DeviceTotals::add(const torch::Tensor& batch_loss_sum, const torch::Tensor& batch_correct, int64_t batch_count,
@@ -50,40 +67,31 @@ TrainStats run_train_epoch(torch::nn::Module& model, torch::optim::Optimizer& op
   model.train();
   TrainStats stats;
   DeviceTotals epoch;
-  std::vector<torch::Tensor> unread;  // loss sums of the steps since the last read
-  std::vector<int64_t> unread_counts, unread_samples;
-  std::vector<double> unread_lrs;
+  std::vector<UnreadStep> unread;  // the steps since the last read
   const auto read_back = [&](int64_t last_step) {
-    const torch::Tensor losses = torch::stack(unread).cpu();  // the one synchronisation
-    const double* loss = losses.data_ptr<double>();
-    const double seconds = seconds_since(start);
-    const int64_t first_step = last_step - static_cast<int64_t>(unread.size()) + 1;
-    for (size_t i = 0; i < unread.size(); ++i)
-      if (on_step)
-        on_step({first_step + static_cast<int64_t>(i), steps, ratio(loss[i], unread_counts[i]), unread_lrs[i],
-                 unread_samples[i], seconds});
+    if (on_step) {
+      std::vector<torch::Tensor> sums;
+      for (const UnreadStep& u : unread) sums.push_back(u.loss_sum);
+      const torch::Tensor losses = torch::stack(sums).cpu();  // the one synchronisation
+      const double* loss = losses.data_ptr<double>();
+      const double seconds = seconds_since(start);
+      const int64_t first_step = last_step - static_cast<int64_t>(unread.size()) + 1;
+      for (size_t i = 0; i < unread.size(); ++i)
+        on_step({first_step + static_cast<int64_t>(i), steps, ratio(loss[i], unread[i].count), unread[i].lr,
+                 unread[i].samples, seconds});
+    }
     unread.clear();
-    unread_counts.clear();
-    unread_samples.clear();
-    unread_lrs.clear();
   };
   for (int64_t s = 0; s < steps; ++s) {
     const double lr = lr_at(s);
     const DeviceTotals t = optimizer_step(model, optimizer, lr, grad_clip, [&] { return step(s); });
     epoch.add(t);
-    unread.push_back(t.loss_sum);
-    unread_counts.push_back(t.count);
-    unread_samples.push_back(epoch.samples);
-    unread_lrs.push_back(lr);
+    unread.push_back({t.loss_sum, t.count, epoch.samples, lr});
     stats.last_lr = lr;
     if ((s + 1) % read_every == 0 || s + 1 == steps) read_back(s + 1);
   }
   stats.samples = epoch.samples;
-  if (epoch.count > 0) {
-    const torch::Tensor sums = torch::stack({epoch.loss_sum, epoch.correct}).cpu();
-    stats.loss = ratio(sums[0].item<double>(), epoch.count);
-    stats.accuracy = ratio(sums[1].item<double>(), epoch.count);
-  }
+  read_means(epoch, stats);
   stats.seconds = seconds_since(start);
   return stats;
 }
@@ -98,11 +106,7 @@ EvalStats run_evaluation(torch::nn::Module& model, int64_t batches, const std::f
   for (int64_t b = 0; b < batches; ++b) totals.add(batch(b));
   EvalStats stats;
   stats.samples = totals.count;
-  if (totals.count > 0) {
-    const torch::Tensor sums = torch::stack({totals.loss_sum, totals.correct}).cpu();
-    stats.loss = ratio(sums[0].item<double>(), totals.count);
-    stats.accuracy = ratio(sums[1].item<double>(), totals.count);
-  }
+  read_means(totals, stats);
   const DeadUnitProbe::Count dead = probe.finish();
   stats.dead_measured = dead.measured;
   stats.dead_units = dead.dead_units;
