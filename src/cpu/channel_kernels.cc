@@ -203,8 +203,9 @@ void backward_grad2(const ChannelEps& a, const T* grad, const T* x, T* out, std:
 }
 
 template <class T>
-void eps_partial(const ChannelEps& a, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads) {
-  if (which == EpsPartialKind::df_deps) {
+void eps_partial(const ChannelEps& a, Quantity which, const T* x, T* out, std::size_t n, int threads) {
+  require_eps_partial(which, "gem::cpu::eps_partial");
+  if (which == Quantity::df_deps) {
     run_channels<T>(Op::eps_partial, a, nullptr, x, out, nullptr, n, threads);
     return;
   }
@@ -222,11 +223,11 @@ void eps_grads(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, d
   run_channels<T>(Op::eps_grads, a, grad_out, x, grad_in, eps_grad, n, threads);
 }
 
-#define GEM_CPU_CHANNEL_INSTANTIATE(T)                                                             \
-  template void forward<T>(const ChannelEps&, const T*, T*, std::size_t, int);                     \
-  template void backward<T>(const ChannelEps&, const T*, const T*, T*, std::size_t, int);          \
-  template void backward_grad2<T>(const ChannelEps&, const T*, const T*, T*, std::size_t, int);    \
-  template void eps_partial<T>(const ChannelEps&, EpsPartialKind, const T*, T*, std::size_t, int); \
+#define GEM_CPU_CHANNEL_INSTANTIATE(T)                                                          \
+  template void forward<T>(const ChannelEps&, const T*, T*, std::size_t, int);                  \
+  template void backward<T>(const ChannelEps&, const T*, const T*, T*, std::size_t, int);       \
+  template void backward_grad2<T>(const ChannelEps&, const T*, const T*, T*, std::size_t, int); \
+  template void eps_partial<T>(const ChannelEps&, Quantity, const T*, T*, std::size_t, int);    \
   template void eps_grads<T>(const ChannelEps&, const T*, const T*, T*, double*, std::size_t, int);
 GEM_CPU_CHANNEL_INSTANTIATE(double)
 GEM_CPU_CHANNEL_INSTANTIATE(float)

@@ -273,7 +273,7 @@ double reference_range(Op op, const Params& p, const T* grad_out, const T* x, T*
       reference::backward(p, grad_out + b, x + b, out + b, e - b);
       return 0;
     case Op::eps_partial:
-      reference::eps_partial(p, EpsPartialKind::df_deps, x + b, out + b, e - b);
+      reference::eps_partial(p, Quantity::df_deps, x + b, out + b, e - b);
       return 0;
     case Op::eps_grads:
       return reference::eps_grads(p, grad_out + b, x + b, out + b, e - b);
@@ -300,9 +300,7 @@ Kernel<T> make_kernel(Op op, const Params& p, const T* grad_out, const T* x, T* 
   validate(p);
   using M = opmath_t<T>;
   Kernel<T> k{{op, p.variant, x, grad_out, out, {}, {}, {}, stream}, nullptr, p};
-  if constexpr (!std::is_same_v<T, double>) {
-    if (!eps_fits_binary32(p.eps)) return k;  // spec 3.2: binary32 constants would lose precision
-  }
+  if (needs_binary64<T>(p.eps)) return k;  // spec 3.2: binary32 constants would lose precision
   k.job.c = make_constants<M>(p);
   k.job.scale = make_eps_scale<M>(p.N, p.eps);
   k.job.eps_c = make_eps_grad_constants<M>(p.N, p.eps);
@@ -338,8 +336,9 @@ void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::siz
 }
 
 template <class T>
-void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads) {
-  if (which == EpsPartialKind::df_deps) {
+void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n, int threads) {
+  require_eps_partial(which, "gem::cpu::eps_partial");
+  if (which == Quantity::df_deps) {
     run<T>(Op::eps_partial, p, nullptr, x, out, n, threads);
     return;
   }
@@ -373,13 +372,13 @@ template void widen_to_float<bfloat16>(const bfloat16*, float*, std::size_t);
 template void narrow_from_float<half>(const float*, half*, std::size_t);
 template void narrow_from_float<bfloat16>(const float*, bfloat16*, std::size_t);
 
-#define GEM_CPU_KERNELS_INSTANTIATE(T)                                                         \
-  template Kernel<T> make_kernel<T>(Op, const Params&, const T*, const T*, T*, bool);          \
-  template double run_range<T>(const Kernel<T>&, std::size_t, std::size_t);                    \
-  template void forward<T>(const Params&, const T*, T*, std::size_t, int);                     \
-  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, int);          \
-  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, int);    \
-  template void eps_partial<T>(const Params&, EpsPartialKind, const T*, T*, std::size_t, int); \
+#define GEM_CPU_KERNELS_INSTANTIATE(T)                                                      \
+  template Kernel<T> make_kernel<T>(Op, const Params&, const T*, const T*, T*, bool);       \
+  template double run_range<T>(const Kernel<T>&, std::size_t, std::size_t);                 \
+  template void forward<T>(const Params&, const T*, T*, std::size_t, int);                  \
+  template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, int);       \
+  template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, int); \
+  template void eps_partial<T>(const Params&, Quantity, const T*, T*, std::size_t, int);    \
   template double eps_grads<T>(const Params&, const T*, const T*, T*, std::size_t, int);
 GEM_CPU_KERNELS_INSTANTIATE(double)
 GEM_CPU_KERNELS_INSTANTIATE(float)

@@ -61,7 +61,7 @@ HWY_NOINLINE hn::Vec<D> ExactLanes(D d, hn::Vec<D> x, hn::Vec<D> v, hn::Mask<D> 
   hn::Store(hn::VecFromMask(d, flagged), d, fs);  // all-ones bits (a NaN) where flagged, else +0
   for (std::size_t i = 0; i < hn::Lanes(d); ++i)
     if (!(fs[i] == W(0)))
-      vs[i] = gem_eps_partial(kSegem ? Variant::segem : Variant::egem, EpsPartialKind::df_deps, xs[i], c[i * stride]);
+      vs[i] = gem_eps_partial(kSegem ? Variant::segem : Variant::egem, Quantity::df_deps, xs[i], c[i * stride]);
   return hn::Load(d, vs);
 }
 

@@ -17,20 +17,19 @@
 #include "gem/act/gem_lanes.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
+#include "gem/quantity.h"
 
 namespace gem::cuda::detail {
 
-enum class Derivative { value, grad, grad2 };
-
 /// f or f' by the branch-free lane forms; M is float or double.
-template <int N, bool kSegem, Derivative kWhich, class M>
+template <int N, bool kSegem, Quantity kWhich, class M>
 struct LaneFn {
-  static_assert(kWhich != Derivative::grad2, "f'' has no lane form: use ReferenceFn");
+  static_assert(kWhich != Quantity::grad2, "f'' has no lane form: use ReferenceFn");
   using Math = M;
   LaneConstants<M> k;
 
   __device__ __forceinline__ M operator()(M x) const {
-    if constexpr (kWhich == Derivative::value) {
+    if constexpr (kWhich == Quantity::value) {
       if constexpr (kSegem) return segem_lanes<N>(x, k);
       else return egem_lanes<N>(x, k);
     } else {
@@ -41,32 +40,31 @@ struct LaneFn {
 };
 
 /// f, f' or f'' by the reference algorithm (runtime variant and N).
-template <Derivative kWhich, class M>
+template <Quantity kWhich, class M>
 struct ReferenceFn {
   using Math = M;
   Variant variant;
   GemConstants<M> c;
 
   __device__ __forceinline__ M operator()(M x) const {
-    if constexpr (kWhich == Derivative::value) return gem_f(variant, x, c);
-    else if constexpr (kWhich == Derivative::grad) return gem_grad(variant, x, c);
+    if constexpr (kWhich == Quantity::value)
+      return gem_f(variant, x, c);
+    else if constexpr (kWhich == Quantity::grad)
+      return gem_grad(variant, x, c);
     else return gem_grad2(variant, x, c);
   }
 };
 
-/// df/deps (which = 0), d2f/(dx deps) (1) or d2f/deps2 (2) (gem_eps_grad.h; runtime variant, N
-/// and which: uniform across the grid, so no divergence).
+/// df/deps, d2f/(dx deps) or d2f/deps2 (gem_eps_grad.h; runtime variant, N and which: uniform
+/// across the grid, so no divergence).
 template <class M>
 struct EpsPartialFn {
   using Math = M;
   Variant variant;
   EpsGradConstants<M> c;
-  int which;
+  Quantity which;
 
-  __device__ __forceinline__ M operator()(M x) const {
-    const EpsDerivs<M> d = gem_eps_derivs(variant, x, c);
-    return which == 0 ? d.df_deps : which == 1 ? d.d2f_dx_deps : d.d2f_deps2;
-  }
+  __device__ __forceinline__ M operator()(M x) const { return gem_eps_partial(variant, which, x, c); }
 };
 
 /// f^(k) for any order (gem_derivative.h), in binary64 for every storage type (runtime k:
@@ -88,13 +86,7 @@ struct SameScalar {
   }
 };
 
-/// True when storage type T must be evaluated in binary64 for these parameters.
-template <class T>
-bool needs_binary64(const Params& p) {
-  return !std::is_same_v<opmath_t<T>, double> && !eps_fits_binary32(p.eps);
-}
-
-template <int N, Derivative kWhich, class M, class Launch>
+template <int N, Quantity kWhich, class M, class Launch>
 void dispatch_lane_order(const Params& p, const LaneConstants<M>& k, Launch& launch) {
   if constexpr (N <= kMaxOrder) {
     if (p.N != N) return dispatch_lane_order<N + 1, kWhich>(p, k, launch);
@@ -105,13 +97,13 @@ void dispatch_lane_order(const Params& p, const LaneConstants<M>& k, Launch& lau
 
 /// Calls launch(fn) with the functor that computes derivative kWhich for storage type T and
 /// parameters p (validated first: throws std::invalid_argument).
-template <class T, Derivative kWhich, class Launch>
+template <class T, Quantity kWhich, class Launch>
 void with_activation_fn(const Params& p, Launch&& launch) {
   validate(p);
   using M = opmath_t<T>;
-  if (needs_binary64<T>(p)) {
+  if (needs_binary64<T>(p.eps)) {
     launch(ReferenceFn<kWhich, double>{p.variant, make_constants<double>(p)});
-  } else if constexpr (kWhich == Derivative::grad2) {
+  } else if constexpr (kWhich == Quantity::grad2) {
     launch(ReferenceFn<kWhich, M>{p.variant, make_constants<M>(p)});
   } else {
     const LaneConstants<M> k = lane_constants<M>(make_constants<M>(p), SameScalar{});

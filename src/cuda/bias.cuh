@@ -199,7 +199,7 @@ template <class T>
 void bias_forward(const Params& p, const T* x, const T* bias, T* y, std::size_t rows, std::size_t channels,
                   cudaStream_t stream) {
   using namespace detail;
-  with_activation_fn<T, Derivative::value>(p, [&](const auto& fn) {
+  with_activation_fn<T, Quantity::value>(p, [&](const auto& fn) {
     if (rows > 0 && channels > 0) launch_bias_forward(fn, x, bias, y, rows, channels, stream);
   });
 }
@@ -221,7 +221,7 @@ void bias_backward(const Params& p, const T* grad_out, const T* x, const T* bias
                    std::size_t rows, std::size_t channels, void* workspace, std::size_t workspace_bytes,
                    cudaStream_t stream) {
   using namespace detail;
-  with_activation_fn<T, Derivative::grad>(p, [&](const auto& fn) {
+  with_activation_fn<T, Quantity::grad>(p, [&](const auto& fn) {
     if (channels == 0) return;
     if (rows == 0) {  // an empty sum: grad_bias = 0 (all-zero bits are +0 in every storage type)
       GEM_CUDA_CHECK(cudaMemsetAsync(grad_bias, 0, channels * sizeof(T), stream));

@@ -26,51 +26,45 @@ struct ChannelConstants {
 };
 
 template <class M>
-__device__ __forceinline__ M channel_value(ChannelOp op, Variant v, M x, const ChannelConstants<M>& k) {
-  switch (op) {
-    case ChannelOp::value:
+__device__ __forceinline__ M channel_value(Quantity what, Variant v, M x, const ChannelConstants<M>& k) {
+  switch (what) {
+    case Quantity::value:
       return gem_f(v, x, k.c);
-    case ChannelOp::grad:
+    case Quantity::grad:
       return gem_grad(v, x, k.c);
-    case ChannelOp::grad2:
+    case Quantity::grad2:
       return gem_grad2(v, x, k.c);
-    case ChannelOp::df_deps:
-      return gem_eps_partial(v, EpsPartialKind::df_deps, x, k.e);
-    case ChannelOp::d2f_dx_deps:
-      return gem_eps_partial(v, EpsPartialKind::d2f_dx_deps, x, k.e);
     default:
-      return gem_eps_partial(v, EpsPartialKind::d2f_deps2, x, k.e);
+      return gem_eps_partial(v, what, x, k.e);
   }
 }
 
-/// out[i] = (g ? g[i] : 1) * op(x[i]) with the constants of element i's channel; the product in
-/// the math type, rounded once. `op` is uniform across the grid (no divergence).
+/// out[i] = (g ? g[i] : 1) * what(x[i]) with the constants of element i's channel; the product in
+/// the math type, rounded once. `what` is uniform across the grid (no divergence).
 template <class T, class M>
 __global__ void __launch_bounds__(kBlockThreads)
-    channel_kernel(ChannelOp op, Variant v, const ChannelConstants<M>* table, const T* g, const T* x, T* out,
+    channel_kernel(Quantity what, Variant v, const ChannelConstants<M>* table, const T* g, const T* x, T* out,
                    std::size_t n, std::size_t channels, std::size_t inner) {
   const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t i = first; i < n; i += stride) {
     const ChannelConstants<M>& k = table[(i / inner) % channels];
-    M y = channel_value(op, v, static_cast<M>(to_math(x[i])), k);
+    M y = channel_value(what, v, static_cast<M>(to_math(x[i])), k);
     if (g) y = static_cast<M>(to_math(g[i])) * y;
     out[i] = narrow_to<T>(y);
   }
 }
 
-/// Float and 16-bit storage with an eps outside binary32's normal range compute in binary64
-/// (spec 3.2), here for every channel when one needs it.
+/// Spec 3.2's binary64 rule (needs_binary64), here for every channel when one needs it.
 template <class T>
 bool channels_need_binary64(const double* eps, std::size_t channels) {
-  if (std::is_same_v<opmath_t<T>, double>) return true;
   for (std::size_t c = 0; c < channels; ++c)
-    if (!eps_fits_binary32(eps[c])) return true;
+    if (needs_binary64<T>(eps[c])) return true;
   return false;
 }
 
 template <class T, class M>
-void run_channels(ChannelOp op, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner,
+void run_channels(Quantity what, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner,
                   const T* g, const T* x, T* out, std::size_t n, void* device_table, cudaStream_t stream) {
   std::vector<ChannelConstants<M>> table(channels);
   for (std::size_t c = 0; c < channels; ++c)
@@ -81,8 +75,8 @@ void run_channels(ChannelOp op, Variant v, int N, const double* eps, std::size_t
   if (n == 0) return;
   const auto kernel = channel_kernel<T, M>;
   const unsigned blocks = grid_blocks(n, reinterpret_cast<const void*>(kernel));
-  kernel<<<blocks, kBlockThreads, 0, stream>>>(op, v, static_cast<const ChannelConstants<M>*>(device_table), g, x, out,
-                                               n, channels, inner);
+  kernel<<<blocks, kBlockThreads, 0, stream>>>(what, v, static_cast<const ChannelConstants<M>*>(device_table), g, x,
+                                               out, n, channels, inner);
   GEM_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -94,7 +88,7 @@ std::size_t channel_table_bytes(std::size_t channels) {
 }
 
 template <class T>
-void channel_op(ChannelOp op, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner, const T* g,
+void channel_op(Quantity what, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner, const T* g,
                 const T* x, T* out, std::size_t n, void* device_table, std::size_t table_bytes, cudaStream_t stream) {
   if (channels == 0 || inner == 0) throw std::invalid_argument("gem::cuda::channel_op: channels and inner must be > 0");
   if (table_bytes < channel_table_bytes<T>(channels))
@@ -102,15 +96,15 @@ void channel_op(ChannelOp op, Variant v, int N, const double* eps, std::size_t c
                                 " bytes is too small, it needs " + std::to_string(channel_table_bytes<T>(channels)));
   for (std::size_t c = 0; c < channels; ++c) validate(make_params(v, N, eps[c]));  // throws before any launch
   if (detail::channels_need_binary64<T>(eps, channels))
-    detail::run_channels<T, double>(op, v, N, eps, channels, inner, g, x, out, n, device_table, stream);
+    detail::run_channels<T, double>(what, v, N, eps, channels, inner, g, x, out, n, device_table, stream);
   else
-    detail::run_channels<T, float>(op, v, N, eps, channels, inner, g, x, out, n, device_table, stream);
+    detail::run_channels<T, opmath_t<T>>(what, v, N, eps, channels, inner, g, x, out, n, device_table, stream);
 }
 
-#define GEM_CUDA_INSTANTIATE_CHANNELS(T)                                                                            \
-  template std::size_t channel_table_bytes<T>(std::size_t);                                                         \
-  template void channel_op<T>(ChannelOp, Variant, int, const double*, std::size_t, std::size_t, const T*, const T*, \
-                              T*, std::size_t, void*, std::size_t, cudaStream_t);
+#define GEM_CUDA_INSTANTIATE_CHANNELS(T)                                                                               \
+  template std::size_t channel_table_bytes<T>(std::size_t);                                                            \
+  template void channel_op<T>(Quantity, Variant, int, const double*, std::size_t, std::size_t, const T*, const T*, T*, \
+                              std::size_t, void*, std::size_t, cudaStream_t);
 GEM_CUDA_INSTANTIATE_CHANNELS(double)
 GEM_CUDA_INSTANTIATE_CHANNELS(float)
 GEM_CUDA_INSTANTIATE_CHANNELS(half)

@@ -96,7 +96,7 @@ namespace gem::cuda {
 template <class T>
 void forward(const Params& p, const T* x, T* y, std::size_t n, cudaStream_t stream) {
   using namespace detail;
-  with_activation_fn<T, Derivative::value>(p, [&](const auto& fn) {
+  with_activation_fn<T, Quantity::value>(p, [&](const auto& fn) {
     if (n > 0) launch_map(fn, x, y, n, stream);
   });
 }
@@ -104,7 +104,7 @@ void forward(const Params& p, const T* x, T* y, std::size_t n, cudaStream_t stre
 template <class T>
 void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, cudaStream_t stream) {
   using namespace detail;
-  with_activation_fn<T, Derivative::grad>(p, [&](const auto& fn) {
+  with_activation_fn<T, Quantity::grad>(p, [&](const auto& fn) {
     if (n > 0) launch_scaled_map(fn, grad_out, x, grad_in, n, stream);
   });
 }
@@ -112,18 +112,16 @@ void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::s
 template <class T>
 void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, cudaStream_t stream) {
   using namespace detail;
-  with_activation_fn<T, Derivative::grad2>(p, [&](const auto& fn) {
+  with_activation_fn<T, Quantity::grad2>(p, [&](const auto& fn) {
     if (n > 0) launch_scaled_map(fn, grad, x, out, n, stream);
   });
 }
 
 template <class T>
-void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, cudaStream_t stream) {
+void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n, cudaStream_t stream) {
   using namespace detail;
   validate(p);
-  if (which < 0 || which > 2)
-    throw std::invalid_argument("gem::cuda::eps_partial: which must be 0 (df/deps), 1 (d2f/(dx deps)) or 2 "
-                                "(d2f/deps2), got " + std::to_string(which));
+  require_eps_partial(which, "gem::cuda::eps_partial");
   using M = opmath_t<T>;
   if (n > 0) launch_map(EpsPartialFn<M>{p.variant, make_eps_grad_constants<M>(p.N, p.eps), which}, x, out, n, stream);
 }
@@ -143,5 +141,5 @@ void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, cudaS
   template void forward<T>(const Params&, const T*, T*, std::size_t, cudaStream_t);                  \
   template void backward<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t);       \
   template void backward_grad2<T>(const Params&, const T*, const T*, T*, std::size_t, cudaStream_t); \
-  template void eps_partial<T>(const Params&, int, const T*, T*, std::size_t, cudaStream_t);         \
+  template void eps_partial<T>(const Params&, Quantity, const T*, T*, std::size_t, cudaStream_t);    \
   template void derivative<T>(const Params&, int, const T*, T*, std::size_t, cudaStream_t);

@@ -30,6 +30,7 @@
 
 #include "gem/numeric.h"
 #include "gem/params.h"
+#include "gem/quantity.h"
 
 namespace gem::cuda {
 
@@ -42,31 +43,28 @@ void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::s
 template <class T>
 void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, cudaStream_t stream);
 
-/// out[i] = df/deps (which = 0), d2f/(dx deps) (which = 1) or d2f/deps2 (which = 2) at x[i]
+/// out[i] = df/deps, d2f/(dx deps) or d2f/deps2 at x[i], as `which` says
 /// (include/gem/act/gem_eps_grad.h: the derivatives a learnable eps needs). Computed in the math
 /// type of T for every valid eps (that header needs no binary64 fallback). Throws
-/// std::invalid_argument for another `which`.
+/// std::invalid_argument for another Quantity.
 template <class T>
-void eps_partial(const Params& p, int which, const T* x, T* out, std::size_t n, cudaStream_t stream);
+void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n, cudaStream_t stream);
 
 /// out[i] = f^(k)(x[i]) for any order 0 <= k <= kMaxDerivativeOrder (gem/act/gem_derivative.h),
 /// in binary64 and rounded once. Throws std::invalid_argument for a bad k.
 template <class T>
 void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, cudaStream_t stream);
 
-/// What channel_op computes per element, before the optional grad factor.
-enum class ChannelOp { value, grad, grad2, df_deps, d2f_dx_deps, d2f_deps2 };
-
 /// Bytes of device memory channel_op needs for the constants of `channels` channels.
 template <class T>
 std::size_t channel_table_bytes(std::size_t channels);
 
-/// One eps per channel (eps: `channels` values on the host): out[i] = (g ? g[i] : 1) * op(x[i])
+/// One eps per channel (eps: `channels` values on the host): out[i] = (g ? g[i] : 1) * what(x[i])
 /// with element i in channel (i / inner) % channels. The constants go to `device_table` (at least
 /// channel_table_bytes bytes, on the current device) by an asynchronous copy on `stream`.
 /// Throws std::invalid_argument for bad parameters or a small table.
 template <class T>
-void channel_op(ChannelOp op, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner, const T* g,
+void channel_op(Quantity what, Variant v, int N, const double* eps, std::size_t channels, std::size_t inner, const T* g,
                 const T* x, T* out, std::size_t n, void* device_table, std::size_t table_bytes, cudaStream_t stream);
 
 /// y = f(x + bias), bias broadcast over the rows of a row-major [rows, channels] array.

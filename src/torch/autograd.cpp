@@ -174,12 +174,12 @@ struct GemEpsPartial : public torch::autograd::Function<GemEpsPartial> {
     ctx->save_for_backward({x, eps});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::eps_partial(x, variant_from("gem::eps_partial", variant), static_cast<int>(N), eps,
-                                  static_cast<EpsPartial>(which), channel_dim);
+                                  eps_partial_quantity(which), channel_dim);
   }
   // Only df/deps has the derivatives we implement: d/dx = d2f/(dx deps), d/deps = d2f/deps2.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const bool needs_x = ctx->needs_input_grad(0), needs_eps = ctx->needs_input_grad(1);
-    if (ctx->saved_data["which"].toInt() != static_cast<int64_t>(EpsPartial::df_deps) && (needs_x || needs_eps))
+    if (ctx->saved_data["which"].toInt() != eps_partial_index(Quantity::df_deps) && (needs_x || needs_eps))
       refuse_third_order("gem::eps_partial", needs_x ? "x" : "eps");
     const auto saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &eps = saved[1], &g = grads[0];
@@ -187,8 +187,8 @@ struct GemEpsPartial : public torch::autograd::Function<GemEpsPartial> {
     const int N = saved_order(ctx);
     const int64_t cd = saved_channel_dim(ctx);
     at::Tensor d_x, d_eps;
-    if (needs_x) d_x = g * torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_dx_deps, cd);
-    if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_deps2, cd), eps, cd);
+    if (needs_x) d_x = g * torch_ext::eps_partial(x, v, N, eps, Quantity::d2f_dx_deps, cd);
+    if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, Quantity::d2f_deps2, cd), eps, cd);
     return {d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor(), at::Tensor()};
   }
 };
@@ -217,7 +217,7 @@ struct GemForwardEpsTensor : public torch::autograd::Function<GemForwardEpsTenso
       if (!needs_x) d_x = at::Tensor();
     } else {  // create_graph: pieces that have gradients of their own, for second order
       if (needs_x) d_x = torch_ext::backward_eps_tensor(g, x, v, N, eps, cd);
-      if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, EpsPartial::df_deps, cd), eps, cd);
+      if (needs_eps) d_eps = reduce_to_eps(g, torch_ext::eps_partial(x, v, N, eps, Quantity::df_deps, cd), eps, cd);
     }
     return {d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor()};
   }
@@ -244,7 +244,7 @@ struct GemBackwardEpsTensor : public torch::autograd::Function<GemBackwardEpsTen
     if (ctx->needs_input_grad(0)) d_grad_out = torch_ext::backward_eps_tensor(g, x, v, N, eps, cd);
     if (ctx->needs_input_grad(1)) d_x = torch_ext::backward_grad2_eps_tensor(g * grad_out, x, v, N, eps, cd);
     if (ctx->needs_input_grad(2))
-      d_eps = reduce_to_eps(g * grad_out, torch_ext::eps_partial(x, v, N, eps, EpsPartial::d2f_dx_deps, cd), eps, cd);
+      d_eps = reduce_to_eps(g * grad_out, torch_ext::eps_partial(x, v, N, eps, Quantity::d2f_dx_deps, cd), eps, cd);
     return {d_grad_out, d_x, at::Tensor(), at::Tensor(), d_eps, at::Tensor()};
   }
 };

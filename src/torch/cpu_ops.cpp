@@ -82,8 +82,7 @@ void eps_grads(const char* op, const EpsChannels& a, const at::Tensor& grad_out,
   eps_grad.view({-1}).copy_(at::from_blob(sums.data(), {static_cast<int64_t>(sums.size())}, at::kDouble));
 }
 
-void eps_partial(const char* op, const EpsChannels& a, EpsPartialKind which, const at::Tensor& x,
-                 const at::Tensor& out) {
+void eps_partial(const char* op, const EpsChannels& a, Quantity which, const at::Tensor& x, const at::Tensor& out) {
   const CpuActivation act(op, a);
   dispatch_storage(x.scalar_type(), [&](auto tag) {
     using T = decltype(tag);

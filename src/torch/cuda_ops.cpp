@@ -24,7 +24,7 @@ cudaStream_t current_stream() { return c10::cuda::getCurrentCUDAStream().stream(
 
 // One eps: the lane-form kernels with Params. One per channel: gem::cuda::channel_op with the
 // channels' constants in device scratch.
-void run(const char* op, const EpsChannels& a, cuda::ChannelOp what, const at::Tensor* g, const at::Tensor& x,
+void run(const char* op, const EpsChannels& a, Quantity what, const at::Tensor* g, const at::Tensor& x,
          const at::Tensor& out) {
   const c10::cuda::CUDAGuard device_guard(x.device());
   const std::vector<double> eps = eps_values(op, a);  // one device sync when eps is a tensor
@@ -34,19 +34,18 @@ void run(const char* op, const EpsChannels& a, cuda::ChannelOp what, const at::T
     if (eps.size() == 1) {  // the lane-form kernels, except for products with an eps-derivative
       const Params p{a.variant, a.N, eps[0]};
       switch (what) {
-        case cuda::ChannelOp::value:
+        case Quantity::value:
           cuda::forward<T>(p, data<T>(x), data<T>(out), count(x), current_stream());
           return;
-        case cuda::ChannelOp::grad:
+        case Quantity::grad:
           cuda::backward<T>(p, gp, data<T>(x), data<T>(out), count(x), current_stream());
           return;
-        case cuda::ChannelOp::grad2:
+        case Quantity::grad2:
           cuda::backward_grad2<T>(p, gp, data<T>(x), data<T>(out), count(x), current_stream());
           return;
         default:
           if (!gp) {
-            const int which = static_cast<int>(what) - static_cast<int>(cuda::ChannelOp::df_deps);
-            cuda::eps_partial<T>(p, which, data<T>(x), data<T>(out), count(x), current_stream());
+            cuda::eps_partial<T>(p, what, data<T>(x), data<T>(out), count(x), current_stream());
             return;
           }
       }
@@ -59,37 +58,33 @@ void run(const char* op, const EpsChannels& a, cuda::ChannelOp what, const at::T
 }
 
 void forward(const char* op, const EpsChannels& a, const at::Tensor& x, const at::Tensor& y) {
-  run(op, a, cuda::ChannelOp::value, nullptr, x, y);
+  run(op, a, Quantity::value, nullptr, x, y);
 }
 
 void backward(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
               const at::Tensor& grad_in) {
-  run(op, a, cuda::ChannelOp::grad, &grad_out, x, grad_in);
+  run(op, a, Quantity::grad, &grad_out, x, grad_in);
 }
 
 void backward_grad2(const char* op, const EpsChannels& a, const at::Tensor& grad, const at::Tensor& x,
                     const at::Tensor& out) {
-  run(op, a, cuda::ChannelOp::grad2, &grad, x, out);
+  run(op, a, Quantity::grad2, &grad, x, out);
 }
 
 // grad_in by the backward kernel; the eps gradient as grad_out df/deps per element, summed per
 // channel by torch's deterministic reduction (in float, double for double), rounded once.
 void eps_grads(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
                const at::Tensor& grad_in, const at::Tensor& eps_grad) {
-  run(op, a, cuda::ChannelOp::grad, &grad_out, x, grad_in);
+  run(op, a, Quantity::grad, &grad_out, x, grad_in);
   const at::Tensor products = at::empty({x.numel()}, x.options());  // flat: element i is in channel (i / inner) % C
-  run(op, a, cuda::ChannelOp::df_deps, &grad_out, x, products);
+  run(op, a, Quantity::df_deps, &grad_out, x, products);
   const at::ScalarType acc = x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
   const std::vector<int64_t> others{0, 2};
   eps_grad.view({-1}).copy_(products.view({-1, a.channels, a.inner}).sum(others, /*keepdim=*/false, acc));
 }
 
-void eps_partial(const char* op, const EpsChannels& a, EpsPartialKind which, const at::Tensor& x,
-                 const at::Tensor& out) {
-  const cuda::ChannelOp what = which == EpsPartialKind::df_deps       ? cuda::ChannelOp::df_deps
-                               : which == EpsPartialKind::d2f_dx_deps ? cuda::ChannelOp::d2f_dx_deps
-                                                                      : cuda::ChannelOp::d2f_deps2;
-  run(op, a, what, nullptr, x, out);
+void eps_partial(const char* op, const EpsChannels& a, Quantity which, const at::Tensor& x, const at::Tensor& out) {
+  run(op, a, which, nullptr, x, out);
 }
 
 void bias_forward(const Params& p, const at::Tensor& x, const at::Tensor& bias, const at::Tensor& y) {

@@ -49,8 +49,7 @@ struct DeviceKernels {
   /// grad_in = grad_out f'(x) and eps_grad[c] = the sum over channel c of grad_out df/deps.
   void (*eps_grads)(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
                     const at::Tensor& grad_in, const at::Tensor& eps_grad);
-  void (*eps_partial)(const char* op, const EpsChannels& a, EpsPartialKind which, const at::Tensor& x,
-                      const at::Tensor& out);
+  void (*eps_partial)(const char* op, const EpsChannels& a, Quantity which, const at::Tensor& x, const at::Tensor& out);
   /// y = f(x + bias) and its gradients, bias broadcast over the last dimension (contiguous).
   void (*bias_forward)(const Params& p, const at::Tensor& x, const at::Tensor& bias, const at::Tensor& y);
   void (*bias_backward)(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& bias,

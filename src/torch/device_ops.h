@@ -218,7 +218,7 @@ struct DeviceOps {
     const at::Tensor xd = dense(x);
     const EpsChannels a = eps_of(op, variant, N, eps, xd, channel_dim);
     at::Tensor out = at::empty_like(xd);
-    if (has_work(xd)) K.eps_partial(op, a, static_cast<EpsPartialKind>(which), xd, out);
+    if (has_work(xd)) K.eps_partial(op, a, eps_partial_quantity(which), xd, out);
     return out;
   }
 

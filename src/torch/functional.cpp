@@ -123,9 +123,9 @@ std::tuple<at::Tensor, at::Tensor> eps_tensor_grads(const at::Tensor& grad_out, 
                                                     int N, const at::Tensor& eps, int64_t channel_dim) {
   return eps_tensor_grads_op().call(grad_out, x, variant_name(variant), N, eps, channel_dim);
 }
-at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which,
+at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, Quantity which,
                        int64_t channel_dim) {
-  return eps_partial_op().call(x, variant_name(variant), N, eps, static_cast<int64_t>(which), channel_dim);
+  return eps_partial_op().call(x, variant_name(variant), N, eps, eps_partial_index(which), channel_dim);
 }
 
 at::Tensor activation(const at::Tensor& x, const std::string& spec) { return activation_op().call(x, spec); }

@@ -84,7 +84,7 @@ template <class W>
 W lane_eps_grad(Variant v, W x, int N, double eps) {
   const LaneEpsGrad<W> c = lane_eps_grad_raw<W>(v, x, N, eps);
   if (!c.exact) return c.value;
-  return gem_eps_partial(v, EpsPartialKind::df_deps, x, make_eps_grad_constants<W>(N, eps));
+  return gem_eps_partial(v, Quantity::df_deps, x, make_eps_grad_constants<W>(N, eps));
 }
 
 }  // namespace gem::testing

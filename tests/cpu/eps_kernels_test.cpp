@@ -63,8 +63,8 @@ TYPED_TEST(EpsKernels, DfDepsOnLanesMatchesTheScalarAlgorithm) {
     for (int N = 1; N <= 8; ++N)
       for (const Params& p : eps_params(N)) {
         std::vector<T> simd(x.size()), scalar(x.size());
-        cpu::eps_partial<T>(p, EpsPartialKind::df_deps, x.data(), simd.data(), x.size(), 1);
-        cpu::reference::eps_partial<T>(p, EpsPartialKind::df_deps, x.data(), scalar.data(), x.size());
+        cpu::eps_partial<T>(p, Quantity::df_deps, x.data(), simd.data(), x.size(), 1);
+        cpu::reference::eps_partial<T>(p, Quantity::df_deps, x.data(), scalar.data(), x.size());
         int bad = 0;
         for (std::size_t i = 0; i < x.size() && bad < 5; ++i)
           if (!close<T>(N, to_double(simd[i]), to_double(scalar[i]))) {
@@ -73,7 +73,7 @@ TYPED_TEST(EpsKernels, DfDepsOnLanesMatchesTheScalarAlgorithm) {
                           << to_double(scalar[i]);
           }
         // The second derivatives in eps are the scalar algorithm itself.
-        for (const EpsPartialKind which : {EpsPartialKind::d2f_dx_deps, EpsPartialKind::d2f_deps2}) {
+        for (const Quantity which : {Quantity::d2f_dx_deps, Quantity::d2f_deps2}) {
           cpu::eps_partial<T>(p, which, x.data(), simd.data(), x.size(), 2);
           cpu::reference::eps_partial<T>(p, which, x.data(), scalar.data(), x.size());
           for (std::size_t i = 0; i < x.size(); ++i)
@@ -99,7 +99,7 @@ TYPED_TEST(EpsKernels, EpsGradsIsBackwardAndTheSumOfGradTimesDfDeps) {
       using W = opmath_t<T>;
       std::vector<W> xw(n), fe(n);
       for (std::size_t i = 0; i < n; ++i) xw[i] = static_cast<W>(to_double(x[i]));
-      cpu::reference::eps_partial<W>(p, EpsPartialKind::df_deps, xw.data(), fe.data(), n);
+      cpu::reference::eps_partial<W>(p, Quantity::df_deps, xw.data(), fe.data(), n);
       double exact = 0, magnitude = 0;
       for (std::size_t i = 0; i < n; ++i) {
         exact += to_double(g[i]) * fe[i];
@@ -132,7 +132,7 @@ void check_channels(std::size_t channels, std::size_t inner, std::size_t groups,
     std::vector<double> eg(channels), eg_two(channels);
     cpu::forward<T>(a, x.data(), y.data(), n, 1);
     cpu::backward_grad2<T>(a, g.data(), x.data(), g2.data(), n, 1);
-    cpu::eps_partial<T>(a, EpsPartialKind::df_deps, x.data(), fe.data(), n, 1);
+    cpu::eps_partial<T>(a, Quantity::df_deps, x.data(), fe.data(), n, 1);
     cpu::eps_grads<T>(a, g.data(), x.data(), gi.data(), eg.data(), n, 1);
     std::vector<double> expected_eg(channels, 0.0), magnitude(channels, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
@@ -141,7 +141,7 @@ void check_channels(std::size_t channels, std::size_t inner, std::size_t groups,
       cpu::forward<T>(p, &x[i], &e[0], 1, 1);
       cpu::backward<T>(p, &g[i], &x[i], &e[1], 1, 1);
       cpu::backward_grad2<T>(p, &g[i], &x[i], &e[2], 1, 1);
-      cpu::eps_partial<T>(p, EpsPartialKind::df_deps, &x[i], &e[3], 1, 1);
+      cpu::eps_partial<T>(p, Quantity::df_deps, &x[i], &e[3], 1, 1);
       ASSERT_EQ(bits_of(y[i]), bits_of(e[0])) << "forward, element " << i;
       ASSERT_EQ(bits_of(gi[i]), bits_of(e[1])) << "eps_grads' grad_in, element " << i;
       ASSERT_EQ(bits_of(g2[i]), bits_of(e[2])) << "backward_grad2, element " << i;
@@ -149,7 +149,7 @@ void check_channels(std::size_t channels, std::size_t inner, std::size_t groups,
       using W = opmath_t<T>;  // the sums are taken before narrowing to T
       const W xw = static_cast<W>(to_double(x[i]));
       W fw;
-      cpu::eps_partial<W>(p, EpsPartialKind::df_deps, &xw, &fw, 1, 1);
+      cpu::eps_partial<W>(p, Quantity::df_deps, &xw, &fw, 1, 1);
       expected_eg[channel_of(i)] += to_double(g[i]) * fw;
       magnitude[channel_of(i)] += std::fabs(to_double(g[i]) * fw);
     }
@@ -179,6 +179,19 @@ TEST(EpsKernels, BadChannelLayoutsAreRefused) {
   EXPECT_THROW(cpu::forward<float>(cpu::ChannelEps{Variant::egem, 1, nullptr, 2, 1}, x, y, 6), std::invalid_argument);
   const double bad[2] = {0.1, -1.0};
   EXPECT_THROW(cpu::forward<float>(cpu::ChannelEps{Variant::egem, 1, bad, 2, 1}, x, y, 6), std::invalid_argument);
+}
+
+// eps_partial computes the eps-derivatives only: another Quantity is a caller's mistake.
+TEST(EpsKernels, EpsPartialRefusesTheXDerivatives) {
+  const double eps[2] = {0.1, 0.2};
+  float x[4] = {1, 2, 3, 4}, y[4];
+  const Params p = make_egem(1, 1e-4);
+  for (const Quantity q : {Quantity::value, Quantity::grad, Quantity::grad2}) {
+    EXPECT_THROW(cpu::eps_partial<float>(p, q, x, y, 4), std::invalid_argument);
+    EXPECT_THROW(cpu::reference::eps_partial<float>(p, q, x, y, 4), std::invalid_argument);
+    EXPECT_THROW(cpu::eps_partial<float>(cpu::ChannelEps{Variant::egem, 1, eps, 2, 2}, q, x, y, 4),
+                 std::invalid_argument);
+  }
 }
 
 }  // namespace

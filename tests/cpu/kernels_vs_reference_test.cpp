@@ -40,19 +40,24 @@ T poison() {
   return from_double<T>(-12345.0);  // a finite value no kernel output here can be
 }
 
-enum class Op { forward, backward, backward_grad2 };
-const char* op_name(Op op) { return op == Op::forward ? "forward" : op == Op::backward ? "backward" : "backward_grad2"; }
+const char* op_name(Quantity op) {
+  return op == Quantity::value ? "forward" : op == Quantity::grad ? "backward" : "backward_grad2";
+}
 
 template <class T>
-void run_kernel(Op op, const Params& p, const T* g, const T* x, T* y, std::size_t n, int threads) {
-  if (op == Op::forward) cpu::forward(p, x, y, n, threads);
-  else if (op == Op::backward) cpu::backward(p, g, x, y, n, threads);
+void run_kernel(Quantity op, const Params& p, const T* g, const T* x, T* y, std::size_t n, int threads) {
+  if (op == Quantity::value)
+    cpu::forward(p, x, y, n, threads);
+  else if (op == Quantity::grad)
+    cpu::backward(p, g, x, y, n, threads);
   else cpu::backward_grad2(p, g, x, y, n, threads);
 }
 template <class T>
-void run_reference(Op op, const Params& p, const T* g, const T* x, T* y, std::size_t n) {
-  if (op == Op::forward) cpu::reference::forward(p, x, y, n);
-  else if (op == Op::backward) cpu::reference::backward(p, g, x, y, n);
+void run_reference(Quantity op, const Params& p, const T* g, const T* x, T* y, std::size_t n) {
+  if (op == Quantity::value)
+    cpu::reference::forward(p, x, y, n);
+  else if (op == Quantity::grad)
+    cpu::reference::backward(p, g, x, y, n);
   else cpu::reference::backward_grad2(p, g, x, y, n);
 }
 
@@ -70,7 +75,7 @@ Inputs<T> make_inputs(std::size_t n, std::uint64_t seed) {
 /// kernel (threads, offset) output vs the reference, element by element; returns the largest
 /// difference as a fraction of the tolerance.
 template <class T>
-double compare_with_reference(Op op, const Params& p, const Inputs<T>& in, std::size_t n, std::size_t offset,
+double compare_with_reference(Quantity op, const Params& p, const Inputs<T>& in, std::size_t n, std::size_t offset,
                               bool in_place, int threads) {
   const T* x = in.x.data() + offset;
   const T* g = in.g.data() + offset;
@@ -87,7 +92,7 @@ double compare_with_reference(Op op, const Params& p, const Inputs<T>& in, std::
   int failures = 0;
   for (std::size_t i = 0; i < n && failures < 5; ++i) {
     const double k = to_double(y[i]), r = to_double(want[offset + i]);
-    if (op == Op::backward_grad2) {
+    if (op == Quantity::grad2) {
       if (bits_of(y[i]) != bits_of(want[offset + i]) && !(std::isnan(k) && std::isnan(r))) {
         ADD_FAILURE() << op_name(op) << ' ' << Format<T>::name << ' ' << describe(p) << " i=" << i
                       << " x=" << format_double(to_double(x[i])) << " kernel " << format_double(k) << " reference "
@@ -97,13 +102,12 @@ double compare_with_reference(Op op, const Params& p, const Inputs<T>& in, std::
       continue;
     }
     if (bits_of(y[i]) == bits_of(want[offset + i])) continue;  // the common case: nothing to measure
-    const double gi = op == Op::forward ? 1.0 : to_double(g[i]);
+    const double gi = op == Quantity::value ? 1.0 : to_double(g[i]);
     const double xi = to_double(x[i]);
     const Derivs<double> d = gem_derivs(p.variant, xi, c64);
-    const double v64 = op == Op::forward ? d.f : d.df;
+    const double v64 = op == Quantity::value ? d.f : d.df;
     double excess;
-    const bool ok = within_tolerance<T>(p.variant, p.N, p.eps, xi, op == Op::forward ? Which::f : Which::df, gi, k,
-                                        r, v64, &excess);
+    const bool ok = within_tolerance<T>(p.variant, p.N, p.eps, xi, op, gi, k, r, v64, &excess);
     worst = std::max(worst, excess);
     if (!ok) {
       ADD_FAILURE() << op_name(op) << ' ' << Format<T>::name << ' ' << describe(p) << " n=" << n << " i=" << i
@@ -125,7 +129,7 @@ void short_lengths_every_target() {
     double worst = 0;
     for (int N = 1; N <= 8; ++N) {
       for (const Params& p : params_for(N)) {
-        for (Op op : {Op::forward, Op::backward, Op::backward_grad2}) {
+        for (Quantity op : {Quantity::value, Quantity::grad, Quantity::grad2}) {
           for (std::size_t n : kShortLengths) {
             const Inputs<T> in = make_inputs<T>(n, 1000 * N + n);
             for (std::size_t offset : {0, 1}) {
@@ -158,8 +162,8 @@ void long_length() {
     const Params variants[] = {make_gem(N), make_egem(N, 1e-4), make_segem(N, 0.37)};
     for (const Params& p : variants) {
       const bool against_reference = &p == &variants[N % 3];
-      for (Op op : {Op::forward, Op::backward, Op::backward_grad2}) {
-        if (op == Op::backward_grad2 && !against_reference) continue;  // the reference formula, tested below
+      for (Quantity op : {Quantity::value, Quantity::grad, Quantity::grad2}) {
+        if (op == Quantity::grad2 && !against_reference) continue;  // the reference formula, tested below
         if (against_reference) worst = std::max(worst, compare_with_reference(op, p, in, kLongLength, 1, false, 2));
         std::vector<T> one(kLongLength, poison<T>()), two(kLongLength + 1, poison<T>());
         run_kernel(op, p, in.g.data(), in.x.data(), one.data(), kLongLength, 1);
@@ -184,7 +188,7 @@ void streaming_matches_plain_stores() {
   const Inputs<T> in = make_inputs<T>(n, 99);
   const std::size_t piece = cpu::tuning::kStreamMinBytes / sizeof(T) / 4;  // below the threshold
   for (const Params& p : {make_egem(3, 1e-4), make_segem(2, 0.37)}) {
-    for (Op op : {Op::forward, Op::backward}) {
+    for (Quantity op : {Quantity::value, Quantity::grad}) {
       for (std::size_t offset : {0, 1}) {
         std::vector<T> big(n + 1, poison<T>()), small(n + 1, poison<T>());
         run_kernel(op, p, in.g.data() + offset, in.x.data() + offset, big.data() + offset, n - offset, 2);
@@ -214,7 +218,7 @@ void wide_eps_is_binary64_reference() {
   const Inputs<T> in = make_inputs<T>(n, 5);
   for (double eps : {1e-45, 1e-300, 1e39, 1e300}) {
     for (const Params& p : {make_egem(2, eps), make_segem(5, eps)}) {
-      for (Op op : {Op::forward, Op::backward, Op::backward_grad2}) {
+      for (Quantity op : {Quantity::value, Quantity::grad, Quantity::grad2}) {
         std::vector<T> want(n), got(n, poison<T>());
         run_reference(op, p, in.g.data(), in.x.data(), want.data(), n);
         run_kernel(op, p, in.g.data(), in.x.data(), got.data(), n, 2);

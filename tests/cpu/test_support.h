@@ -18,6 +18,7 @@
 #include "common/golden.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
+#include "gem/quantity.h"
 #include "hwy/targets.h"
 #include "gem/cpu/kernels.h"
 
@@ -111,8 +112,6 @@ std::vector<T> random_inputs(std::size_t n, std::uint64_t seed) {
   return out;
 }
 
-enum class Which { f = 0, df = 1, d2f = 2 };
-
 /// How far apart two results of paths that each meet spec 3.4 may be. k and r are the two
 /// results, g the grad factor (1 for forward), v64 the binary64 value of f or f' at x.
 ///   The f or f' inside each path is within B ulp_W(max(|y*|, M)) of the exact y* (W the
@@ -126,13 +125,13 @@ enum class Which { f = 0, df = 1, d2f = 2 };
 /// allowed when zero is within the tolerance of f'. One side inf and the other finite is
 /// allowed when the finite one is within the tolerance of the format's maximum.
 template <class T>
-bool within_tolerance(Variant v, int N, double eps, double x, Which which, double g, double k, double r,
-                      double v64, double* excess_out = nullptr) {
+bool within_tolerance(Variant v, int N, double eps, double x, Quantity which, double g, double k, double r, double v64,
+                      double* excess_out = nullptr) {
   using W = std::conditional_t<std::is_same_v<T, double>, double, float>;
   if (excess_out) *excess_out = 0;
   if (std::isnan(g) || std::isnan(v64)) return std::isnan(k) && std::isnan(r);
-  const double bound = bound_ulps(N, static_cast<int>(which));
-  const double M = cancel_magnitude(v, N, eps, x, static_cast<int>(which), v64);
+  const double bound = bound_ulps(N, derivative_order(which));
+  const double M = cancel_magnitude(v, N, eps, x, derivative_order(which), v64);
   const double inner = std::isinf(v64) ? 0.0 : 2 * (bound + 1) * ulp_in<W>(std::fmax(std::fabs(v64), M));
   if (std::isinf(g)) {
     if (inner >= std::fabs(v64)) return (std::isnan(k) || std::isinf(k)) && (std::isnan(r) || std::isinf(r));

@@ -33,37 +33,51 @@ using testing::describe;
 using testing::draw_inputs;
 using testing::same_value;
 
-enum class Op { forward, backward, grad2 };
-const char* op_name(Op op) { return op == Op::forward ? "forward" : op == Op::backward ? "backward" : "backward_grad2"; }
-constexpr Op kOps[] = {Op::forward, Op::backward, Op::grad2};
+const char* op_name(Quantity op) {
+  return op == Quantity::value ? "forward" : op == Quantity::grad ? "backward" : "backward_grad2";
+}
+constexpr Quantity kOps[] = {Quantity::value, Quantity::grad, Quantity::grad2};
 
 void sync() { testing::cuda_ok(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 
 /// The op on the GPU: out = op(g, x) for device pointers (g unused by forward).
 template <class T>
-void run_gpu(Op op, const Params& p, const T* g, const T* x, T* out, std::size_t n, cudaStream_t stream = nullptr) {
+void run_gpu(Quantity op, const Params& p, const T* g, const T* x, T* out, std::size_t n,
+             cudaStream_t stream = nullptr) {
   switch (op) {
-    case Op::forward: cuda::forward<T>(p, x, out, n, stream); break;
-    case Op::backward: cuda::backward<T>(p, g, x, out, n, stream); break;
-    case Op::grad2: cuda::backward_grad2<T>(p, g, x, out, n, stream); break;
+    case Quantity::value:
+      cuda::forward<T>(p, x, out, n, stream);
+      break;
+    case Quantity::grad:
+      cuda::backward<T>(p, g, x, out, n, stream);
+      break;
+    case Quantity::grad2:
+      cuda::backward_grad2<T>(p, g, x, out, n, stream);
+      break;
   }
 }
 
 /// The same op by the CPU kernels on host vectors.
 template <class T>
-std::vector<T> run_cpu(Op op, const Params& p, const std::vector<T>& g, const std::vector<T>& x) {
+std::vector<T> run_cpu(Quantity op, const Params& p, const std::vector<T>& g, const std::vector<T>& x) {
   std::vector<T> out(x.size());
   switch (op) {
-    case Op::forward: cpu::forward<T>(p, x.data(), out.data(), x.size()); break;
-    case Op::backward: cpu::backward<T>(p, g.data(), x.data(), out.data(), x.size()); break;
-    case Op::grad2: cpu::backward_grad2<T>(p, g.data(), x.data(), out.data(), x.size()); break;
+    case Quantity::value:
+      cpu::forward<T>(p, x.data(), out.data(), x.size());
+      break;
+    case Quantity::grad:
+      cpu::backward<T>(p, g.data(), x.data(), out.data(), x.size());
+      break;
+    case Quantity::grad2:
+      cpu::backward_grad2<T>(p, g.data(), x.data(), out.data(), x.size());
+      break;
   }
   return out;
 }
 
 /// One GPU run on fresh, poisoned device arrays (offsets in elements); checks the guard zones.
 template <class T>
-std::vector<T> gpu_result(Op op, const Params& p, const std::vector<T>& g, const std::vector<T>& x,
+std::vector<T> gpu_result(Quantity op, const Params& p, const std::vector<T>& g, const std::vector<T>& x,
                           std::size_t g_off = 0, std::size_t x_off = 0, std::size_t out_off = 0) {
   DeviceArray<T> dg(g, g_off), dx(x, x_off), dout(x.size(), out_off);
   run_gpu<T>(op, p, dg.data(), dx.data(), dout.data(), x.size());
@@ -125,7 +139,7 @@ TYPED_TEST(CudaElementwise, MatchesCpuKernelsBitForBit) {
   const std::vector<T> x = sweep_inputs<T>(1);
   const std::vector<T> g = draw_grads<T>(x.size(), 2);
   for (const Params& p : testing::kernel_param_sets()) {
-    for (Op op : kOps) {
+    for (Quantity op : kOps) {
       const std::vector<T> want = run_cpu<T>(op, p, g, x);
       const std::vector<T> got = gpu_result<T>(op, p, g, x);
       std::size_t differ = 0;
@@ -146,16 +160,22 @@ TYPED_TEST(CudaElementwise, WithinSpecBoundsOfBinary64Reference) {
   std::vector<double> xd(x.size()), gd(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) xd[i] = as_double(x[i]), gd[i] = as_double(g[i]);
   for (const Params& p : testing::kernel_param_sets()) {
-    for (Op op : kOps) {
+    for (Quantity op : kOps) {
       std::vector<double> want(x.size()), deriv(x.size());
       const std::vector<double> ones(x.size(), 1.0);
-      const int which = op == Op::forward ? 0 : op == Op::backward ? 1 : 2;
+      const int which = derivative_order(op);
       switch (op) {
-        case Op::forward: cpu::reference::forward<double>(p, xd.data(), deriv.data(), x.size()); break;
-        case Op::backward: cpu::reference::backward<double>(p, ones.data(), xd.data(), deriv.data(), x.size()); break;
-        case Op::grad2: cpu::reference::backward_grad2<double>(p, ones.data(), xd.data(), deriv.data(), x.size()); break;
+        case Quantity::value:
+          cpu::reference::forward<double>(p, xd.data(), deriv.data(), x.size());
+          break;
+        case Quantity::grad:
+          cpu::reference::backward<double>(p, ones.data(), xd.data(), deriv.data(), x.size());
+          break;
+        case Quantity::grad2:
+          cpu::reference::backward_grad2<double>(p, ones.data(), xd.data(), deriv.data(), x.size());
+          break;
       }
-      const bool scaled = op != Op::forward;
+      const bool scaled = op != Quantity::value;
       for (std::size_t i = 0; i < x.size(); ++i) want[i] = scaled ? gd[i] * deriv[i] : deriv[i];
       const std::vector<T> got = gpu_result<T>(op, p, g, x);
       double bound = testing::storage_bound_ulps<T>(p.N, which, scaled);
@@ -199,8 +219,8 @@ TYPED_TEST(CudaElementwise, GoldenValuesWithinSpecBounds) {
     std::vector<T> x(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) x[i] = testing::from_double<T>(rows[i].x);
     const std::vector<T> ones(rows.size(), testing::from_double<T>(1.0));
-    for (Op op : kOps) {
-      const int which = op == Op::forward ? 0 : op == Op::backward ? 1 : 2;
+    for (Quantity op : kOps) {
+      const int which = derivative_order(op);
       const std::vector<T> got = gpu_result<T>(op, p, ones, x);
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const double xr = as_double(x[i]);
@@ -238,7 +258,7 @@ TYPED_TEST(CudaElementwise, AnyLengthAndAlignment) {
     const std::vector<T> x = draw_inputs<T>(n, static_cast<std::uint32_t>(n));
     const std::vector<T> g = draw_grads<T>(n, static_cast<std::uint32_t>(n + 1));
     for (const Params& p : params) {
-      for (Op op : kOps) {
+      for (Quantity op : kOps) {
         const std::vector<T> want = run_cpu<T>(op, p, g, x);
         for (const auto& off : offsets) {
           const std::vector<T> got = gpu_result<T>(op, p, g, x, off[0], off[1], off[2]);
@@ -259,7 +279,7 @@ TYPED_TEST(CudaElementwise, InPlace) {
   const std::vector<T> x = draw_inputs<T>(n, 7);
   const std::vector<T> g = draw_grads<T>(n, 8);
   const Params p = make_segem(3, 1e-4);
-  for (Op op : kOps) {
+  for (Quantity op : kOps) {
     const std::vector<T> want = run_cpu<T>(op, p, g, x);
     {  // out == x
       DeviceArray<T> dx(x, 1), dg(g, 1);
@@ -270,7 +290,7 @@ TYPED_TEST(CudaElementwise, InPlace) {
       for (std::size_t i = 0; i < n; ++i) differ += !same_value(got[i], want[i]);
       EXPECT_EQ(differ, 0u) << "out aliases x: " << mismatch_report("gem::cpu", p, op_name(op), x, got, want, differ);
     }
-    if (op != Op::forward) {  // out == grad
+    if (op != Quantity::value) {  // out == grad
       DeviceArray<T> dx(x, 0), dg(g, 0);
       run_gpu<T>(op, p, dg.data(), dx.data(), dg.data(), n);
       sync();
@@ -290,14 +310,14 @@ TYPED_TEST(CudaElementwise, RunsOnTheCallersStream) {
   const std::vector<T> g = draw_grads<T>(n, 12);
   const Params p = make_egem(4, 1e-2);
   DeviceArray<T> dx(x, 0), dg(g, 0), dout(n, 0);
-  run_gpu<T>(Op::backward, p, dg.data(), dx.data(), dout.data(), n);  // warm the launch caches
+  run_gpu<T>(Quantity::grad, p, dg.data(), dx.data(), dout.data(), n);  // warm the launch caches
   sync();
   dout.poison_all();
   cudaStream_t stream = nullptr;
   testing::cuda_ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
   cudaGraph_t graph = nullptr;
   testing::cuda_ok(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "BeginCapture");
-  run_gpu<T>(Op::backward, p, dg.data(), dx.data(), dout.data(), n, stream);
+  run_gpu<T>(Quantity::grad, p, dg.data(), dx.data(), dout.data(), n, stream);
   testing::cuda_ok(cudaStreamEndCapture(stream, &graph), "EndCapture");
   std::size_t nodes = 0;
   testing::cuda_ok(cudaGraphGetNodes(graph, nullptr, &nodes), "cudaGraphGetNodes");
@@ -318,7 +338,7 @@ TYPED_TEST(CudaElementwise, RunsOnTheCallersStream) {
   testing::cuda_ok(cudaGraphLaunch(exec, stream), "cudaGraphLaunch");
   testing::cuda_ok(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   const std::vector<T> got = dout.download();
-  const std::vector<T> want = run_cpu<T>(Op::backward, p, g, x);
+  const std::vector<T> want = run_cpu<T>(Quantity::grad, p, g, x);
   std::size_t differ = 0;
   for (std::size_t i = 0; i < n; ++i) differ += !same_value(got[i], want[i]);
   EXPECT_EQ(differ, 0u);
@@ -335,11 +355,13 @@ TYPED_TEST(CudaElementwise, EpsPartialMatchesHostEvaluation) {
   const Params params[] = {make_egem(1, 1e-4), make_segem(4, 10.0), make_egem(8, 1e-30), make_segem(2, 1e30)};
   for (const Params& p : params) {
     const EpsGradConstants<W> c = make_eps_grad_constants<W>(p.N, p.eps);
-    for (int which = 0; which < 3; ++which) {
+    for (const Quantity which : {Quantity::df_deps, Quantity::d2f_dx_deps, Quantity::d2f_deps2}) {
       std::vector<T> want(x.size());
       for (std::size_t i = 0; i < x.size(); ++i) {
         const EpsDerivs<W> d = gem_eps_derivs(p.variant, static_cast<W>(widen(x[i])), c);
-        want[i] = narrow<T>(which == 0 ? d.df_deps : which == 1 ? d.d2f_dx_deps : d.d2f_deps2);
+        want[i] = narrow<T>(which == Quantity::df_deps       ? d.df_deps
+                            : which == Quantity::d2f_dx_deps ? d.d2f_dx_deps
+                                                             : d.d2f_deps2);
       }
       DeviceArray<T> dx(x, 1), dout(x.size(), 1);
       cuda::eps_partial<T>(p, which, dx.data(), dout.data(), x.size(), nullptr);
@@ -348,11 +370,12 @@ TYPED_TEST(CudaElementwise, EpsPartialMatchesHostEvaluation) {
       const std::vector<T> got = dout.download();
       std::size_t differ = 0;
       for (std::size_t i = 0; i < x.size(); ++i) differ += !same_value(got[i], want[i]);
-      EXPECT_EQ(differ, 0u) << "which=" << which << " "
+      EXPECT_EQ(differ, 0u) << "which=" << static_cast<int>(which) << " "
                             << mismatch_report("gem_eps_grad.h on the host", p, "eps_partial", x, got, want, differ);
     }
   }
-  EXPECT_THROW(cuda::eps_partial<T>(make_egem(1, 1e-4), 3, nullptr, nullptr, 0, nullptr), std::invalid_argument);
+  EXPECT_THROW(cuda::eps_partial<T>(make_egem(1, 1e-4), Quantity::grad, nullptr, nullptr, 0, nullptr),
+               std::invalid_argument);
 }
 
 TYPED_TEST(CudaElementwise, EmptyArraysLaunchNothing) {
@@ -376,9 +399,9 @@ TEST(CudaElementwiseArguments, InvalidParametersThrowBeforeAnyLaunch) {
     EXPECT_THROW(cuda::bias_forward<bfloat16>(p, nullptr, nullptr, nullptr, 0, 0, nullptr), std::invalid_argument);
     EXPECT_THROW(cuda::bias_backward<float>(p, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 0, nullptr, 0, nullptr),
                  std::invalid_argument);
-    EXPECT_THROW(cuda::eps_partial<float>(p, 0, nullptr, nullptr, 0, nullptr), std::invalid_argument);
+    EXPECT_THROW(cuda::eps_partial<float>(p, Quantity::df_deps, nullptr, nullptr, 0, nullptr), std::invalid_argument);
   }
-  for (int which : {-1, 3})
+  for (const Quantity which : {Quantity::value, Quantity::grad2})
     EXPECT_THROW(cuda::eps_partial<double>(make_egem(1, 1e-4), which, nullptr, nullptr, 0, nullptr),
                  std::invalid_argument);
 }

@@ -152,7 +152,7 @@ TEST(TorchOps, EmptyTensors) {
     EXPECT_EQ(ops::backward_grad2(x, x, p).sizes(), x.sizes());
     const at::Tensor eps = torch::tensor(1e-4);
     EXPECT_EQ(ops::forward_eps_tensor(x, Variant::segem, 1, eps).sizes(), x.sizes());
-    EXPECT_EQ(ops::eps_partial(x, Variant::segem, 1, eps, ops::EpsPartial::df_deps).sizes(), x.sizes());
+    EXPECT_EQ(ops::eps_partial(x, Variant::segem, 1, eps, gem::Quantity::df_deps).sizes(), x.sizes());
   }
 }
 
@@ -267,7 +267,7 @@ TEST(TorchOps, ClearErrors) {
   EXPECT_ERROR(ValueError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor(0.0)),
                "E-GEM eps must be finite and > 0, got 0");
   EXPECT_ERROR(TypeError, ops::forward_eps_tensor(x, Variant::egem, 1, torch::tensor(1)), "eps must be a floating-point");
-  EXPECT_ERROR(ValueError, ops::eps_partial(x, Variant::egem, 1, torch::tensor(0.1), static_cast<ops::EpsPartial>(3)),
+  EXPECT_ERROR(ValueError, ops::eps_partial(x, Variant::egem, 1, torch::tensor(0.1), gem::Quantity::grad),
                "which must be 0");
   // out= with autograd
   at::Tensor out = torch::empty({3, 2});

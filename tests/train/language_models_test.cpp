@@ -152,14 +152,14 @@ TEST(LanguageModel, OptionsAreCheckedEarly) {
   o.dataset = "python-docs";
   o.activation = "gelu";
   validate(o);
-  o.heads = 3;
+  o.language_model.heads = 3;
   try {
     validate(o);
     ADD_FAILURE() << "accepted embed_dim 128 with 3 heads";
   } catch (const std::invalid_argument& e) {
     EXPECT_THAT(e.what(), HasSubstr("multiple of heads"));
   }
-  o.heads = 4;
+  o.language_model.heads = 4;
   o.dataset = "fashion-mnist";
   EXPECT_THROW(validate(o), std::invalid_argument);
   o.dataset = "text";  // needs data_dir

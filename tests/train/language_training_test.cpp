@@ -31,10 +31,10 @@ TrainOptions tiny_lm(const std::string& arch, const std::filesystem::path& cache
   o.cache_dir = cache.string();
   o.model = arch;
   o.activation = "egem:N=2,eps=10";
-  o.context = 32;
-  o.layers = 1;
-  o.heads = 2;
-  o.embed_dim = 32;
+  o.language_model.context = 32;
+  o.language_model.layers = 1;
+  o.language_model.heads = 2;
+  o.language_model.embed_dim = 32;
   o.batch_size = 16;
   o.eval_batch_size = 64;
   o.val_tokens = 4096;
@@ -103,7 +103,7 @@ TEST_F(LanguageTraining, ResumeGivesExactlyTheUninterruptedMetrics) {
   o.epochs = 2;
   o.steps_per_epoch = 6;
   o.grad_accumulation = 2;
-  o.dropout = 0.1;
+  o.language_model.dropout = 0.1;
   const json whole = train(o, dir / "whole");
   EXPECT_TRUE(train(o, dir / "pieces", false, 1).is_null());
   const json resumed = train(o, dir / "pieces", true);

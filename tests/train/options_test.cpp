@@ -42,13 +42,13 @@ TEST(Recipes, PaperScaleLanguageModelsHaveThePaperShapes) {
   const json data{{"data_dir", "/data/train.txt"}};
   const TrainOptions gpt2 = resolve_options(load_recipe("gpt2-124m", default_recipes_dir()), data);
   EXPECT_EQ(language_model_parameters(transformer_options(gpt2, gpt2.vocab_size)), 124439808);
-  EXPECT_EQ(gpt2.context, 1024);
-  EXPECT_EQ(gpt2.batch_size * gpt2.grad_accumulation * gpt2.context, 524288);  // 0.5M tokens per step
+  EXPECT_EQ(gpt2.language_model.context, 1024);
+  EXPECT_EQ(gpt2.batch_size * gpt2.grad_accumulation * gpt2.language_model.context, 524288);  // 0.5M tokens per step
   const TrainOptions bert = resolve_options(load_recipe("bert-small", default_recipes_dir()), data);
   EXPECT_EQ(bert.model, "bert");
-  EXPECT_EQ(bert.layers, 4);
-  EXPECT_EQ(bert.embed_dim, 512);
-  EXPECT_EQ(bert.heads, 8);
+  EXPECT_EQ(bert.language_model.layers, 4);
+  EXPECT_EQ(bert.language_model.embed_dim, 512);
+  EXPECT_EQ(bert.language_model.heads, 8);
   EXPECT_DOUBLE_EQ(bert.mask_prob, 0.15);
   try {
     resolve_options(load_recipe("gpt2-124m", default_recipes_dir()), json::object());
@@ -61,7 +61,7 @@ TEST(Recipes, PaperScaleLanguageModelsHaveThePaperShapes) {
 TEST(Recipes, PaperScaleRecipesUseTheUsualSchedule) {
   const TrainOptions c10 = resolve_options(load_recipe("cifar10-resnet56", default_recipes_dir()), json::object());
   EXPECT_EQ(c10.model, "resnet");
-  EXPECT_EQ(c10.depth, 56);
+  EXPECT_EQ(c10.image_model.depth, 56);
   EXPECT_GE(c10.epochs, 164);
   EXPECT_LE(c10.epochs, 200);
   EXPECT_EQ(c10.optimizer, "sgd");
@@ -131,7 +131,7 @@ TEST(Fields, FlagsOverrideTheRecipe) {
   const TrainOptions o = resolve_options(load_recipe((dir / "r.json").string(), dir), flags.overrides());
   EXPECT_EQ(o.epochs, 7);
   EXPECT_EQ(o.lr, 0.5);  // from the recipe
-  EXPECT_EQ(o.hidden, (std::vector<int64_t>{32, 16}));
+  EXPECT_EQ(o.image_model.hidden, (std::vector<int64_t>{32, 16}));
   EXPECT_TRUE(o.nesterov);
   EXPECT_EQ(o.activation, "gem:N=2");
 }

@@ -135,7 +135,7 @@ TEST(Speed, EveryActivationTimedEveryRound) {
   o.dataset = "mnist";
   o.data_dir = (dir / "data").string();
   o.model = "mlp";
-  o.hidden = {8};
+  o.image_model.hidden = {8};
   o.batch_size = 16;
   o.threads = 1;
   SpeedOptions s;

@@ -13,8 +13,8 @@ inline TrainOptions tiny_options(const std::filesystem::path& data) {
   o.dataset = "mnist";
   o.data_dir = data.string();
   o.model = "cnn";
-  o.width = 4;
-  o.hidden = {16};
+  o.image_model.width = 4;
+  o.image_model.hidden = {16};
   o.activation = "egem:N=1,eps=1e-2";
   o.epochs = 3;
   o.batch_size = 16;

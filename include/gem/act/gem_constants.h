@@ -7,8 +7,10 @@
 
 #include <cfloat>
 #include <cmath>
+#include <type_traits>
 
 #include "gem/config.h"
+#include "gem/numeric.h"
 #include "gem/params.h"
 
 namespace gem {
@@ -29,6 +31,14 @@ constexpr int floor_div(int a, int b) { return a / b - ((a % b != 0) && ((a < 0)
 /// True when binary32 arithmetic keeps the constants of (N, eps) at full precision (spec 3.2:
 /// eps in [2^-126, FLT_MAX]); other eps are evaluated in binary64 and rounded once.
 inline bool eps_fits_binary32(double eps) { return eps >= static_cast<double>(FLT_MIN) && eps <= static_cast<double>(FLT_MAX); }
+
+/// Spec 3.2's rule for storage type T, asked by every kernel of every device: T's working format
+/// (opmath_t: binary32 for float and the 16-bit types) unless that is binary32 and eps lies
+/// outside its normal range; then the binary64 reference algorithm, rounded once to T.
+template <class T>
+bool needs_binary64(double eps) {
+  return !std::is_same_v<opmath_t<T>, double> && !eps_fits_binary32(eps);
+}
 
 /// Constants of spec 3.2 for order n and eps (both already validated), in format W.
 template <class W>

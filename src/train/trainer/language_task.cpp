@@ -25,7 +25,7 @@ class LanguageTask : public TrainingTask {
     model_ = make_language_model(transformer_options(o, text_.tokenizer.vocab_size()));
     model_->to(device);
     optimizer_ = make_optimizer(o, *model_, /*decay_matrices_only=*/true);
-    window_ = o.context + (model_->causal() ? 1 : 0);
+    window_ = o.language_model.context + (model_->causal() ? 1 : 0);
     if (text_.tokens.train.numel() < window_ || text_.tokens.val.numel() < window_)
       throw std::runtime_error("text: " + std::to_string(text_.tokens.train.numel()) + " training and " +
                                std::to_string(text_.tokens.val.numel()) + " validation tokens, fewer than one window of " +
@@ -61,7 +61,7 @@ class LanguageTask : public TrainingTask {
   }
 
   EvalStats evaluate() override {
-    const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.context) : 0;
+    const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.language_model.context) : 0;
     const auto starts = eval_window_starts(text_.tokens.val.numel(), window_, max_windows);
     const auto size = static_cast<size_t>(o_.eval_batch_size);
     return run_evaluation(
@@ -95,11 +95,12 @@ class LanguageTask : public TrainingTask {
   }
 
   std::string banner() const override {
-    return o_.model + " (" + std::to_string(o_.layers) + " layers, " + std::to_string(o_.heads) + " heads, width " +
-           std::to_string(o_.embed_dim) + ", context " + std::to_string(o_.context) + "), " +
-           std::to_string(parameter_count(*model_)) + " parameters, vocabulary " +
-           std::to_string(text_.tokenizer.vocab_size()) + ", " + std::to_string(text_.tokens.train.numel()) +
-           " training / " + std::to_string(text_.tokens.val.numel()) + " validation tokens";
+    return o_.model + " (" + std::to_string(o_.language_model.layers) + " layers, " +
+           std::to_string(o_.language_model.heads) + " heads, width " + std::to_string(o_.language_model.embed_dim) +
+           ", context " + std::to_string(o_.language_model.context) + "), " + std::to_string(parameter_count(*model_)) +
+           " parameters, vocabulary " + std::to_string(text_.tokenizer.vocab_size()) + ", " +
+           std::to_string(text_.tokens.train.numel()) + " training / " + std::to_string(text_.tokens.val.numel()) +
+           " validation tokens";
   }
 
   const char* unit() const override { return "tokens"; }
@@ -126,8 +127,8 @@ class LanguageTask : public TrainingTask {
 
  private:
   TokenBatch make_batch(const torch::Tensor& tokens, const std::vector<int64_t>& starts, uint64_t mask_seed) const {
-    return model_->causal() ? causal_batch(tokens, starts, o_.context)
-                            : masked_batch(tokens, starts, o_.context, mask_seed, masking_);
+    return model_->causal() ? causal_batch(tokens, starts, o_.language_model.context)
+                            : masked_batch(tokens, starts, o_.language_model.context, mask_seed, masking_);
   }
 
   /// The batch's cross-entropy summed over its predicted tokens and the right ones (left on the

@@ -62,11 +62,12 @@ void validate(const TrainOptions& o) {
             "data_dir: the text dataset needs the training text: a file or folder (--data-dir)");
     require(o.val_fraction > 0 && o.val_fraction <= 0.5, "val_fraction: must be in (0, 0.5], got " + num(o.val_fraction));
     require(o.vocab_size >= 16, "vocab_size: must be >= 16, got " + std::to_string(o.vocab_size));
-    require_count(o.context, 1, kMaxWidth, "context");
-    require_count(o.layers, 1, 4096, "layers");
-    require_count(o.heads, 1, kMaxWidth, "heads");
-    require_count(o.embed_dim, 1, kMaxWidth, "embed_dim");
-    require_count(o.mlp_ratio, 1, 1024, "mlp_ratio");
+    const TransformerOptions& lm = o.language_model;
+    require_count(lm.context, 1, kMaxWidth, "context");
+    require_count(lm.layers, 1, 4096, "layers");
+    require_count(lm.heads, 1, kMaxWidth, "heads");
+    require_count(lm.embed_dim, 1, kMaxWidth, "embed_dim");
+    require_count(lm.mlp_ratio, 1, 1024, "mlp_ratio");
     require(o.mask_prob > 0 && o.mask_prob < 1, "mask_prob: must be in (0, 1), got " + num(o.mask_prob));
     require(o.steps_per_epoch >= 1, "steps_per_epoch: must be >= 1");
     require(o.val_tokens >= 0, "val_tokens: must be >= 0 (0: all)");
@@ -90,10 +91,11 @@ void validate(const TrainOptions& o) {
   require_count(o.batch_size, 1, kMaxCount, "batch_size");
   require_count(o.eval_batch_size, 1, kMaxCount, "eval_batch_size");
   require_count(o.steps_per_epoch, 1, kMaxCount, "steps_per_epoch");
-  require_count(o.width, 1, kMaxWidth, "width");
-  require_count(o.depth, 1, 100000, "depth");
-  for (const int64_t h : o.hidden) require_count(h, 1, kMaxWidth, "hidden");
-  require(o.hidden.size() <= 1024, "hidden: at most 1024 layers, got " + std::to_string(o.hidden.size()));
+  const ModelOptions& im = o.image_model;
+  require_count(im.width, 1, kMaxWidth, "width");
+  require_count(im.depth, 1, 100000, "depth");
+  for (const int64_t h : im.hidden) require_count(h, 1, kMaxWidth, "hidden");
+  require(im.hidden.size() <= 1024, "hidden: at most 1024 layers, got " + std::to_string(im.hidden.size()));
   require(one_of(o.optimizer, {"sgd", "adamw"}), "optimizer: unknown " + quoted_excerpt(o.optimizer) + " (sgd, adamw)");
   require(float32_range(o.lr) && o.lr >= FLT_MIN, "lr: must be a float32 number > 0, got " + num(o.lr));
   require(o.momentum >= 0 && o.momentum < 1, "momentum: must be in [0, 1), got " + num(o.momentum));
@@ -135,28 +137,19 @@ DataOptions data_options(const TrainOptions& o) {
 bool is_language_task(const TrainOptions& o) { return is_language_model(o.model); }
 
 TransformerOptions transformer_options(const TrainOptions& o, int64_t vocab_size) {
-  TransformerOptions t;
+  TransformerOptions t = o.language_model;
   t.arch = o.model;
   t.activation = o.activation;
   t.vocab_size = vocab_size;
-  t.context = o.context;
-  t.layers = o.layers;
-  t.heads = o.heads;
-  t.embed_dim = o.embed_dim;
-  t.mlp_ratio = o.mlp_ratio;
-  t.dropout = o.dropout;
   return t;
 }
 
 Augmentation augmentation(const TrainOptions& o) { return {o.augment_pad, o.augment_flip}; }
 
 ModelOptions model_options(const TrainOptions& o, int64_t channels, int64_t height, int64_t width, int64_t classes) {
-  ModelOptions m;
+  ModelOptions m = o.image_model;
   m.arch = o.model;
   m.activation = o.activation;
-  m.depth = o.depth;
-  m.width = o.width;
-  m.hidden = o.hidden;
   m.in_channels = channels;
   m.in_height = height;
   m.in_width = width;

@@ -22,24 +22,19 @@ struct TrainOptions {
   int64_t subset_seed = 1;
   int64_t augment_pad = 0;
   bool augment_flip = false;
-  // model
+  // model: which one and its activation; then each kind's own options, whose remaining fields
+  // (arch, activation, the input geometry, the vocabulary) model_options() and
+  // transformer_options() fill in from these and from the data
   std::string model = "cnn";
   std::string activation = "relu";
-  int64_t depth = 20;
-  int64_t width = 16;
-  std::vector<int64_t> hidden{128};
+  ModelOptions image_model;           // mlp, cnn, resnet: depth, width, hidden
+  TransformerOptions language_model;  // gpt, bert: context, layers, heads, embed_dim, mlp_ratio, dropout
   // language models (model gpt or bert, dataset python-docs or text; docs/training.md)
   std::string val_data;        // text: validation file or folder (empty: split from data_dir)
   double val_fraction = 0.05;  // the split's validation share when val_data is empty
   int64_t vocab_size = 8000;   // SentencePiece vocabulary, trained on the training split and cached
   std::string tokenizer = "unigram";  // SentencePiece model type: unigram, bpe
-  std::string cache_dir;       // tokenizer and token caches (empty: $GEM_CACHE_DIR, else ~/.cache/gem)
-  int64_t context = 128;       // tokens per sequence (and learned positions)
-  int64_t layers = 4;
-  int64_t heads = 4;
-  int64_t embed_dim = 128;
-  int64_t mlp_ratio = 4;
-  double dropout = 0.0;
+  std::string cache_dir;              // tokenizer and token caches (empty: $GEM_CACHE_DIR, else ~/.cache/gem)
   double mask_prob = 0.15;     // bert: share of tokens predicted (80% <mask>, 10% random, 10% kept)
   int64_t steps_per_epoch = 100;  // language models: optimizer steps between evaluations
   int64_t val_tokens = 0;      // language models: evaluate on at most this many tokens (0: all)

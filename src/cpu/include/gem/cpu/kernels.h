@@ -24,6 +24,7 @@
 #include "gem/act/gem_eps_grad.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
+#include "gem/quantity.h"
 
 namespace gem::cpu {
 
@@ -43,10 +44,11 @@ void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::s
 template <class T>
 void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
 
+/// which: df_deps, d2f_dx_deps or d2f_deps2 (any other Quantity throws std::invalid_argument).
 /// df/deps is SIMD (include/gem/act/gem_eps_lanes.h); the second derivatives in eps, needed by
 /// second-order autograd only, run the scalar algorithm of gem_eps_grad.h.
 template <class T>
-void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads = 0);
+void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n, int threads = 0);
 
 /// The sum is accumulated over fixed chunks in a fixed order: the same bits for any thread count.
 template <class T>
@@ -73,7 +75,7 @@ void backward(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, st
 template <class T>
 void backward_grad2(const ChannelEps& a, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
 template <class T>
-void eps_partial(const ChannelEps& a, EpsPartialKind which, const T* x, T* out, std::size_t n, int threads = 0);
+void eps_partial(const ChannelEps& a, Quantity which, const T* x, T* out, std::size_t n, int threads = 0);
 /// grad_in = grad_out f'(x); eps_grad[c] = the sum over channel c of grad_out df/deps, in a fixed
 /// order (the same bits for any thread count).
 template <class T>
@@ -91,7 +93,7 @@ template <class T>
 void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n);
 /// gem_eps_grad.h in the math type of T (it needs no binary64 fallback).
 template <class T>
-void eps_partial(const Params& p, EpsPartialKind which, const T* x, T* out, std::size_t n);
+void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n);
 /// grad_in = grad_out f'(x), returning sum grad_out df/deps (accumulated in double).
 template <class T>
 double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n);

@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "gem/params.h"
+#include "gem/quantity.h"
 
 namespace gem::torch_ext {
 
@@ -54,9 +55,9 @@ at::Tensor backward_grad2_eps_tensor(const at::Tensor& grad, const at::Tensor& x
 std::tuple<at::Tensor, at::Tensor> eps_tensor_grads(const at::Tensor& grad_out, const at::Tensor& x, Variant variant,
                                                     int N, const at::Tensor& eps, int64_t channel_dim = 1);
 
-/// Elementwise eps-derivatives of f (include/gem/act/gem_eps_grad.h).
-enum class EpsPartial : int64_t { df_deps = 0, d2f_dx_deps = 1, d2f_deps2 = 2 };
-at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, EpsPartial which,
+/// Elementwise eps-derivatives of f (include/gem/act/gem_eps_grad.h): which is
+/// Quantity::df_deps, d2f_dx_deps or d2f_deps2.
+at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Tensor& eps, Quantity which,
                        int64_t channel_dim = 1);
 
 at::Tensor activation(const at::Tensor& x, const std::string& spec);
