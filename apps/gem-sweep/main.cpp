@@ -12,19 +12,18 @@
 #include <string>
 #include <vector>
 
-#include "src/support/checked_output.h"
 #include "src/train/report/write_report.h"
 #include "src/train/sweep/speed.h"
 #include "src/train/sweep/sweep.h"
 #include "src/train/trainer/error_message.h"
+#include "apps/tool_main.h"
 #include "apps/train_cli/train_command.h"
 #include "src/train/trainer/memory_tuning.h"
 #include "src/train/trainer/recipe.h"
 
 namespace {
 
-constexpr int kExitFailure = 1;  // a run or the report failed
-constexpr int kExitUsage = 2;    // bad flags or options
+using gem::apps::kExitFailure;  // a run or the report failed
 
 std::filesystem::path beside_this_program(const std::string& name) {
   std::error_code ec;
@@ -105,53 +104,39 @@ int main(int argc, char** argv) {
 
   CLI::App* recipes = app.add_subcommand("recipes", "List the recipes with their descriptions");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return gem::support::finish_standard_output("gem-sweep", app.exit(e) == 0 ? 0 : kExitUsage);  // --help too
-  }
-
-  const std::string command = app.get_subcommands().front()->get_name();
-  // finish_standard_output: output that could not be written (a full disk) fails the command.
-  return gem::support::finish_standard_output("gem-sweep " + command, [&] {
-    try {
-      if (*recipes) return list_recipes(recipes_dir);
-      if (*speed) {
-        const gem::train::Recipe recipe = gem::train::load_recipe(speed_recipe, recipes_dir);
-        const gem::train::TrainOptions base = gem::train::resolve_options(recipe, speed_fields.overrides());
-        gem::train::keep_freed_memory();
-        const auto rows = gem::train::measure_speed(base, speed_acts, speed_opt, std::cerr);
-        std::cout << "Training throughput on " << recipe.name << " (" << base.model << ", batch " << base.batch_size
-                  << ", " << (base.threads > 0 ? std::to_string(base.threads) : std::string("all")) << " threads; "
-                  << speed_opt.rounds << " rounds x " << speed_opt.steps << " steps per activation)\n\n";
-        gem::train::write_speed_table(rows, std::cout);
-        return 0;
-      }
-      if (*run) {
-        sweep.recipes_dir = recipes_dir;
-        sweep.out = sweep_out;
-        sweep.overrides = fields.overrides();
-        const gem::train::SweepPlan plan = gem::train::plan_sweep(sweep);
-        gem::train::keep_freed_memory();
-        const std::filesystem::path worker =
-            gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train);
-        const gem::train::Runner runner =
-            jobs == 1 ? gem::train::in_process_runner() : gem::train_cli::gem_train_runner(worker, plan.recipe.file);
-        const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
-        if (result.interrupted != 0) return 128 + result.interrupted;
-        return result.failures.empty() && result.diverged.empty() ? 0 : kExitFailure;
-      }
-      report.inputs.assign(report_in.begin(), report_in.end());
-      report.out = report_out;
-      report.plots = !no_plots;
-      gem::train::write_report(report, std::cout);
+  const gem::apps::ToolFrame frame{"gem-sweep", true,
+                                   [](const std::exception& e) { return gem::train::error_message(e); }};
+  return gem::apps::run_tool(app, argc, argv, frame, [&] {
+    if (*recipes) return list_recipes(recipes_dir);
+    if (*speed) {
+      const gem::train::Recipe recipe = gem::train::load_recipe(speed_recipe, recipes_dir);
+      const gem::train::TrainOptions base = gem::train::resolve_options(recipe, speed_fields.overrides());
+      gem::train::keep_freed_memory();
+      const auto rows = gem::train::measure_speed(base, speed_acts, speed_opt, std::cerr);
+      std::cout << "Training throughput on " << recipe.name << " (" << base.model << ", batch " << base.batch_size
+                << ", " << (base.threads > 0 ? std::to_string(base.threads) : std::string("all")) << " threads; "
+                << speed_opt.rounds << " rounds x " << speed_opt.steps << " steps per activation)\n\n";
+      gem::train::write_speed_table(rows, std::cout);
       return 0;
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "gem-sweep " << command << ": " << e.what() << "\n";
-      return kExitUsage;
-    } catch (const std::exception& e) {
-      std::cerr << "gem-sweep " << command << ": " << gem::train::error_message(e) << "\n";
-      return kExitFailure;
     }
-  }());
+    if (*run) {
+      sweep.recipes_dir = recipes_dir;
+      sweep.out = sweep_out;
+      sweep.overrides = fields.overrides();
+      const gem::train::SweepPlan plan = gem::train::plan_sweep(sweep);
+      gem::train::keep_freed_memory();
+      const std::filesystem::path worker =
+          gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train);
+      const gem::train::Runner runner =
+          jobs == 1 ? gem::train::in_process_runner() : gem::train_cli::gem_train_runner(worker, plan.recipe.file);
+      const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
+      if (result.interrupted != 0) return 128 + result.interrupted;
+      return result.failures.empty() && result.diverged.empty() ? 0 : kExitFailure;
+    }
+    report.inputs.assign(report_in.begin(), report_in.end());
+    report.out = report_out;
+    report.plots = !no_plots;
+    gem::train::write_report(report, std::cout);
+    return 0;
+  });
 }

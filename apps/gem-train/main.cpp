@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "src/support/checked_output.h"
 #include "src/train/trainer/error_message.h"
+#include "apps/tool_main.h"
 #include "apps/train_cli/train_command.h"
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/memory_tuning.h"
@@ -17,9 +17,6 @@
 #include "src/train/trainer/run_training.h"
 
 namespace {
-
-constexpr int kExitFailure = 1;  // the run failed (data, files, training diverged)
-constexpr int kExitUsage = 2;    // bad flags or options
 
 const char* const kFooter =
     R"(Outputs in --out: options.json, metrics.jsonl (one line per epoch), checkpoint.pt (every epoch),
@@ -41,34 +38,21 @@ int main(int argc, char** argv) {
   gem::train_cli::add_train_command(app, command);
   app.footer(kFooter);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return gem::support::finish_standard_output("gem-train", app.exit(e) == 0 ? 0 : kExitUsage);  // --help too
-  }
-
-  // Progress a line at a time (a killed run's train.log keeps every line), and output that could
-  // not be written (a full disk) fails the run's command.
-  std::cout << std::unitbuf;
-  return gem::support::finish_standard_output("gem-train", [&] {
-    try {
-      const gem::train_cli::TrainJob job = gem::train_cli::resolve_train_command(command);
-      const gem::train::Recipe& recipe = job.recipe;
-      const gem::train::RunRequest& request = job.request;
-      std::cout << "gem-train: recipe " << recipe.name << " (" << recipe.file.string() << ")\n"
-                << gem::train::to_json(request.options).dump() << "\n";
-      if (command.print_options) return 0;
-      if (command.out.empty()) throw std::invalid_argument("--out is required: the folder for this run's files");
-      gem::train::keep_freed_memory();
-      gem::train::DataCache cache;
-      gem::train::run_training(request, std::cout, cache);
-      return 0;
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "gem-train: " << e.what() << "\n";
-      return kExitUsage;
-    } catch (const std::exception& e) {
-      std::cerr << "gem-train: " << gem::train::error_message(e) << "\n";
-      return kExitFailure;
-    }
-  }());
+  const gem::apps::ToolFrame frame{"gem-train", false,
+                                   [](const std::exception& e) { return gem::train::error_message(e); }};
+  return gem::apps::run_tool(app, argc, argv, frame, [&] {
+    // Progress a line at a time: a killed run's train.log keeps every line.
+    std::cout << std::unitbuf;
+    const gem::train_cli::TrainJob job = gem::train_cli::resolve_train_command(command);
+    const gem::train::Recipe& recipe = job.recipe;
+    const gem::train::RunRequest& request = job.request;
+    std::cout << "gem-train: recipe " << recipe.name << " (" << recipe.file.string() << ")\n"
+              << gem::train::to_json(request.options).dump() << "\n";
+    if (command.print_options) return 0;
+    if (command.out.empty()) throw std::invalid_argument("--out is required: the folder for this run's files");
+    gem::train::keep_freed_memory();
+    gem::train::DataCache cache;
+    gem::train::run_training(request, std::cout, cache);
+    return 0;
+  });
 }

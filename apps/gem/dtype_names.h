@@ -10,24 +10,20 @@
 
 namespace gem::app {
 
-inline const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::float64: return "float64";
-    case DType::float32: return "float32";
-    case DType::float16: return "float16";
-    case DType::bfloat16: return "bfloat16";
-  }
-  return "?";
-}
+using gem::dtype_name;
 
 inline const std::vector<std::string>& dtype_names() {
-  static const std::vector<std::string> names{"float64", "float32", "float16", "bfloat16"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (DType t : kDTypes) all.push_back(dtype_name(t));
+    return all;
+  }();
   return names;
 }
 
 /// Throws std::invalid_argument naming the allowed spellings.
 inline DType parse_dtype(const std::string& name) {
-  for (DType t : {DType::float64, DType::float32, DType::float16, DType::bfloat16})
+  for (DType t : kDTypes)
     if (name == dtype_name(t)) return t;
   throw std::invalid_argument("unknown dtype '" + name + "'; expected float64, float32, float16 or bfloat16");
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/tool_main.h"
 #include "bench/kernel_bench.h"
 #include "gem/cpu/kernels.h"
 #include "dtype_names.h"
@@ -17,12 +18,10 @@
 #include "gem/quoted.h"
 #include "gem/spec.h"
 #include "src/plot/activation_plot.h"
-#include "src/support/checked_output.h"
 
 namespace {
 
-constexpr int kExitFailure = 1;  // bad input or a failed run
-constexpr int kExitUsage = 2;    // bad flags
+using gem::apps::kExitFailure;  // bad input or a failed run
 
 const char* const kEvalFooter = R"(Input (stdin), one case per line:  variant,N,eps,x
   variant  gem, egem or segem;  N  an integer in [1, 8];  eps  finite and > 0 (a gem row has eps 1);
@@ -129,61 +128,46 @@ int main(int argc, char** argv) {
   CLI::App* spec = app.add_subcommand("spec", "Parse activation specs and print their canonical form");
   spec->add_option("SPEC", spec_texts, "e.g. egem:N=2,eps=0.0001")->required();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return gem::support::finish_standard_output("gem", app.exit(e) == 0 ? 0 : kExitUsage);  // --help too
-  }
-
-  const std::string command = app.get_subcommands().front()->get_name();
-  // Every path ends in finish_standard_output: output that could not be written (a full disk,
-  // /dev/full) is an error, never a silent exit 0.
-  return gem::support::finish_standard_output("gem " + command, [&] {
-    try {
-      if (*eval) {
-        gem::app::EvalOptions opt;
-        opt.dtype = gem::app::parse_dtype(eval_dtype);
-        opt.threads = eval_threads;
+  return gem::apps::run_tool(app, argc, argv, {"gem", true}, [&] {
+    if (*eval) {
+      gem::app::EvalOptions opt;
+      opt.dtype = gem::app::parse_dtype(eval_dtype);
+      opt.threads = eval_threads;
+      try {
         gem::app::run_eval(opt, std::cin, std::cout);
-        return 0;
+      } catch (const gem::app::InputError& e) {  // a bad line: the results before it stay written
+        std::cout.flush();
+        std::cerr << "gem eval: " << e.what() << "\n";
+        return kExitFailure;
       }
-      if (*plot) {
-        plot_opt.activations.clear();
-        for (const std::string& text : plot_acts) plot_opt.activations.push_back(gem::ActivationSpec::parse(text));
-        plot_opt.out = plot_out;
-        gem::plot::validate(plot_opt);
-        const gem::plot::PlotFiles files = gem::plot::run_plot(plot_opt);
-        std::cout << "wrote " << files.png.string() << " and " << files.csv.string() << " ("
-                  << plot_opt.activations.size() << " activations x " << plot_opt.points << " points)\n";
-        return 0;
-      }
-      if (*bench) {
-        // The texts as given: CLI11 reads 1e-400 as 0 and 2^64 as 2^64 - 1.
-        const std::string eps_text = bench->get_option("--eps")->count() ? bench->get_option("--eps")->as<std::string>()
-                                                                         : gem::format_double(bench_opt.eps);
-        if (!std::isfinite(bench_opt.eps) || !(bench_opt.eps > 0))
-          throw std::invalid_argument("--eps must be finite and > 0, got " + gem::excerpt(eps_text));
-        if (bench->get_option("--n")->count()) {
-          const std::string n_text = bench->get_option("--n")->as<std::string>();
-          errno = 0;
-          char* end = nullptr;
-          std::strtoull(n_text.c_str(), &end, 10);
-          if (errno == ERANGE)
-            throw std::invalid_argument("--n " + gem::excerpt(n_text) + " is larger than 2^64 - 1 elements");
-        }
-        return run_bench(bench_opt);
-      }
-      return run_spec(spec_texts);
-    } catch (const gem::app::InputError& e) {
-      std::cout.flush();
-      std::cerr << "gem eval: " << e.what() << "\n";
-      return kExitFailure;
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "gem " << command << ": " << e.what() << "\n";
-      return kExitUsage;
-    } catch (const std::exception& e) {
-      std::cerr << "gem " << command << ": " << e.what() << "\n";
-      return kExitFailure;
+      return 0;
     }
-  }());
+    if (*plot) {
+      plot_opt.activations.clear();
+      for (const std::string& text : plot_acts) plot_opt.activations.push_back(gem::ActivationSpec::parse(text));
+      plot_opt.out = plot_out;
+      gem::plot::validate(plot_opt);
+      const gem::plot::PlotFiles files = gem::plot::run_plot(plot_opt);
+      std::cout << "wrote " << files.png.string() << " and " << files.csv.string() << " ("
+                << plot_opt.activations.size() << " activations x " << plot_opt.points << " points)\n";
+      return 0;
+    }
+    if (*bench) {
+      // The texts as given: CLI11 reads 1e-400 as 0 and 2^64 as 2^64 - 1.
+      const std::string eps_text = bench->get_option("--eps")->count() ? bench->get_option("--eps")->as<std::string>()
+                                                                       : gem::format_double(bench_opt.eps);
+      if (!std::isfinite(bench_opt.eps) || !(bench_opt.eps > 0))
+        throw std::invalid_argument("--eps must be finite and > 0, got " + gem::excerpt(eps_text));
+      if (bench->get_option("--n")->count()) {
+        const std::string n_text = bench->get_option("--n")->as<std::string>();
+        errno = 0;
+        char* end = nullptr;
+        std::strtoull(n_text.c_str(), &end, 10);
+        if (errno == ERANGE)
+          throw std::invalid_argument("--n " + gem::excerpt(n_text) + " is larger than 2^64 - 1 elements");
+      }
+      return run_bench(bench_opt);
+    }
+    return run_spec(spec_texts);
+  });
 }

@@ -18,6 +18,28 @@
 
 namespace gem {
 
+/// The two O(K^2) recurrences on Taylor coefficients c[0..K], shared by Jet and ScaledJet.
+namespace series {
+/// r = a * b, the Cauchy product truncated at order K.
+template <int K, class W>
+GEM_HOST_DEVICE void product(const W* a, const W* b, W* r) {
+  for (int k = 0; k <= K; ++k) {
+    W s = W(0);
+    for (int i = 0; i <= k; ++i) s += a[i] * b[k - i];
+    r[k] = s;
+  }
+}
+/// r = a / b solves r * b = a order by order: r_k = (a_k - sum_{i<k} r_i b_{k-i}) / b_0.
+template <int K, class W>
+GEM_HOST_DEVICE void quotient(const W* a, const W* b, W* r) {
+  for (int k = 0; k <= K; ++k) {
+    W s = a[k];
+    for (int i = 0; i < k; ++i) s -= r[i] * b[k - i];
+    r[k] = s / b[0];
+  }
+}
+}  // namespace series
+
 template <class W, int K>
 struct Jet {
   W c[K + 1];
@@ -58,24 +80,14 @@ struct Jet {
     for (int k = 0; k <= K; ++k) r.c[k] = a.c[k] - b.c[k];
     return r;
   }
-  /// Cauchy product, truncated at order K.
   GEM_HOST_DEVICE friend Jet operator*(const Jet& a, const Jet& b) {
     Jet r;
-    for (int k = 0; k <= K; ++k) {
-      W s = W(0);
-      for (int i = 0; i <= k; ++i) s += a.c[i] * b.c[k - i];
-      r.c[k] = s;
-    }
+    series::product<K>(a.c, b.c, r.c);
     return r;
   }
-  /// r = a/b solves r * b = a order by order: r_k = (a_k - sum_{i<k} r_i b_{k-i}) / b_0.
   GEM_HOST_DEVICE friend Jet operator/(const Jet& a, const Jet& b) {
     Jet r;
-    for (int k = 0; k <= K; ++k) {
-      W s = a.c[k];
-      for (int i = 0; i < k; ++i) s -= r.c[i] * b.c[k - i];
-      r.c[k] = s / b.c[0];
-    }
+    series::quotient<K>(a.c, b.c, r.c);
     return r;
   }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "gem/config.h"
 
@@ -34,34 +35,37 @@ GEM_HOST_DEVICE GEM_INLINE float bits_float(std::uint32_t u) {
 }
 }  // namespace detail
 
-/// IEEE binary16 storage. Conversions are exact (widen) or round-to-nearest-even (narrow),
-/// with overflow to +-inf, gradual underflow to subnormals and NaN kept quiet.
-struct half {
+namespace detail {
+/// A 16-bit storage type Self whose bits Codec converts (to_float exact, from_float rounding
+/// to nearest even): the bits, from_bits and the widening conversion, written once.
+template <class Self, class Codec>
+struct Storage16 : Codec {
   std::uint16_t bits = 0;
 
-  half() = default;
-  GEM_HOST_DEVICE static half from_bits(std::uint16_t b) {
-    half h;
-    h.bits = b;
-    return h;
+  GEM_HOST_DEVICE static Self from_bits(std::uint16_t b) {
+    Self s;
+    s.bits = b;
+    return s;
   }
-  GEM_HOST_DEVICE explicit half(float f) : bits(from_float(f)) {}
-  GEM_HOST_DEVICE explicit operator float() const { return to_float(bits); }
+  GEM_HOST_DEVICE explicit operator float() const { return Codec::to_float(bits); }
+};
 
+/// IEEE binary16: overflow to +-inf, gradual underflow to subnormals, NaN kept quiet.
+struct Binary16Codec {
   GEM_HOST_DEVICE static float to_float(std::uint16_t h) {
     const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
     const std::uint32_t exp = (h >> 10) & 0x1Fu;
     std::uint32_t man = h & 0x3FFu;
-    if (exp == 0x1F) return detail::bits_float(sign | 0x7F800000u | (man << 13));  // inf/NaN
-    if (exp != 0) return detail::bits_float(sign | ((exp + 112) << 23) | (man << 13));
-    if (man == 0) return detail::bits_float(sign);
+    if (exp == 0x1F) return bits_float(sign | 0x7F800000u | (man << 13));  // inf/NaN
+    if (exp != 0) return bits_float(sign | ((exp + 112) << 23) | (man << 13));
+    if (man == 0) return bits_float(sign);
     // Subnormal half: value = man * 2^-24, exact in float.
     const float v = static_cast<float>(man) * 5.9604644775390625e-8f;
-    return detail::bits_float(sign | detail::float_bits(v));
+    return bits_float(sign | float_bits(v));
   }
 
   GEM_HOST_DEVICE static std::uint16_t from_float(float f) {
-    const std::uint32_t u = detail::float_bits(f);
+    const std::uint32_t u = float_bits(f);
     const std::uint16_t sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
     const std::uint32_t abs = u & 0x7FFFFFFFu;
     if (abs > 0x7F800000u) return static_cast<std::uint16_t>(sign | 0x7E00u | ((abs >> 13) & 0x1FFu));
@@ -73,37 +77,39 @@ struct half {
     }
     // Subnormal half (or zero): scale so that one half-subnormal ulp is one integer unit, and
     // let float addition round to nearest even: 0.5f magic = 2^-1, ulp(2^-1 .. 1) = 2^-24.
-    const float a = detail::bits_float(abs);
+    const float a = bits_float(abs);
     const float r = a + 0.5f;  // exact RNE of a to multiples of 2^-24
-    const std::uint32_t m = detail::float_bits(r) - detail::float_bits(0.5f);
+    const std::uint32_t m = float_bits(r) - float_bits(0.5f);
     return static_cast<std::uint16_t>(sign | m);
   }
 };
 
-/// bfloat16 storage: the top 16 bits of a binary32, narrowed with round-to-nearest-even.
-struct bfloat16 {
-  std::uint16_t bits = 0;
-
-  bfloat16() = default;
-  GEM_HOST_DEVICE static bfloat16 from_bits(std::uint16_t b) {
-    bfloat16 h;
-    h.bits = b;
-    return h;
-  }
-  GEM_HOST_DEVICE explicit bfloat16(float f) : bits(from_float(f)) {}
-  GEM_HOST_DEVICE explicit operator float() const { return to_float(bits); }
-
-  GEM_HOST_DEVICE static float to_float(std::uint16_t b) {
-    return detail::bits_float(static_cast<std::uint32_t>(b) << 16);
-  }
+/// bfloat16: the top 16 bits of a binary32, narrowed with round-to-nearest-even, NaN kept quiet.
+struct Bfloat16Codec {
+  GEM_HOST_DEVICE static float to_float(std::uint16_t b) { return bits_float(static_cast<std::uint32_t>(b) << 16); }
   GEM_HOST_DEVICE static std::uint16_t from_float(float f) {
-    const std::uint32_t u = detail::float_bits(f);
+    const std::uint32_t u = float_bits(f);
     if ((u & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);  // quiet NaN
     return static_cast<std::uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
   }
 };
+}  // namespace detail
+
+/// IEEE binary16 storage.
+struct half : detail::Storage16<half, detail::Binary16Codec> {
+  half() = default;
+  GEM_HOST_DEVICE explicit half(float f) { bits = from_float(f); }
+};
+
+/// bfloat16 storage.
+struct bfloat16 : detail::Storage16<bfloat16, detail::Bfloat16Codec> {
+  bfloat16() = default;
+  GEM_HOST_DEVICE explicit bfloat16(float f) { bits = from_float(f); }
+};
 
 static_assert(sizeof(half) == 2 && sizeof(bfloat16) == 2, "16-bit storage types must be 2 bytes");
+static_assert(std::is_trivially_copyable<half>::value && std::is_standard_layout<bfloat16>::value,
+              "16-bit storage types are plain bits (memcpy, reinterpret as at::Half / __half)");
 
 /// The type arithmetic is done in for storage type T (PyTorch's OpMathType): float for
 /// the 16-bit types, T itself otherwise.
@@ -118,5 +124,27 @@ template <class T> GEM_HOST_DEVICE GEM_INLINE T narrow(opmath_t<T> v) { return s
 
 /// Element types a kernel can be asked for, by name (the spelling of the tools and of torch).
 enum class DType { float64, float32, float16, bfloat16 };
+constexpr DType kDTypes[] = {DType::float64, DType::float32, DType::float16, DType::bfloat16};
+
+/// "float64", "float32", "float16" or "bfloat16".
+constexpr const char* dtype_name(DType t) {
+  constexpr const char* kNames[] = {"float64", "float32", "float16", "bfloat16"};
+  return kNames[static_cast<int>(t)];
+}
+
+/// The DType of storage type T (double, float, half, bfloat16).
+template <class T>
+constexpr DType dtype_of() {
+  if constexpr (std::is_same_v<T, double>)
+    return DType::float64;
+  else if constexpr (std::is_same_v<T, float>)
+    return DType::float32;
+  else if constexpr (std::is_same_v<T, half>)
+    return DType::float16;
+  else {
+    static_assert(std::is_same_v<T, bfloat16>, "a storage type is double, float, half or bfloat16");
+    return DType::bfloat16;
+  }
+}
 
 }  // namespace gem

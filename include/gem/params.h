@@ -15,37 +15,34 @@ enum class Variant { gem, egem, segem };
 constexpr int kMinOrder = 1;
 constexpr int kMaxOrder = 8;  // spec 4: keeps e < 2^16 and x^(2N) finite for |x| < 256 in binary32
 
-inline const char* variant_name(Variant v) {
-  switch (v) {
-    case Variant::gem: return "gem";
-    case Variant::egem: return "egem";
-    case Variant::segem: return "segem";
-  }
-  return "?";
-}
-
+/// Each variant's names, written once: the spelling of specs, tools and ops, and the display name
+/// of messages ("E-GEM eps must be ...").
+struct VariantNames {
+  Variant variant;
+  const char* name;
+  const char* title;
+};
+constexpr VariantNames kVariantNames[] = {
+    {Variant::gem, "gem", "GEM"}, {Variant::egem, "egem", "E-GEM"}, {Variant::segem, "segem", "SE-GEM"}};
+static_assert(kVariantNames[0].variant == Variant::gem && kVariantNames[1].variant == Variant::egem &&
+                  kVariantNames[2].variant == Variant::segem,
+              "kVariantNames is indexed by Variant");
 constexpr Variant kVariants[] = {Variant::gem, Variant::egem, Variant::segem};
 constexpr const char* kVariantChoices = "gem, egem or segem";  // for messages
+
+inline const VariantNames& names_of(Variant v) { return kVariantNames[static_cast<int>(v)]; }
+inline const char* variant_name(Variant v) { return names_of(v).name; }
+inline const char* variant_title(Variant v) { return names_of(v).title; }
 
 /// The variant named `name` ("gem", "egem", "segem"); false for any other text (the caller says
 /// what it was given, and that kVariantChoices are allowed).
 inline bool variant_from_name(const std::string& name, Variant& out) {
-  for (Variant v : kVariants)
-    if (name == variant_name(v)) {
-      out = v;
+  for (const VariantNames& n : kVariantNames)
+    if (name == n.name) {
+      out = n.variant;
       return true;
     }
   return false;
-}
-
-/// Display name used in error messages ("E-GEM eps must be ...").
-inline const char* variant_title(Variant v) {
-  switch (v) {
-    case Variant::gem: return "GEM";
-    case Variant::egem: return "E-GEM";
-    case Variant::segem: return "SE-GEM";
-  }
-  return "?";
 }
 
 /// Shortest decimal that reads back as the same double, in the shorter of plain and

@@ -19,6 +19,7 @@
 #include <cmath>
 
 #include "gem/config.h"
+#include "gem/jet.h"
 
 namespace gem {
 
@@ -104,26 +105,16 @@ struct ScaledJet {
     return r;
   }
   GEM_HOST_DEVICE friend ScaledJet operator-(const ScaledJet& a, const ScaledJet& b) { return a + (-b); }
-  /// Cauchy product, truncated at order K.
   GEM_HOST_DEVICE friend ScaledJet operator*(const ScaledJet& a, const ScaledJet& b) {
     ScaledJet r;
-    for (int k = 0; k <= K; ++k) {
-      W s = W(0);
-      for (int i = 0; i <= k; ++i) s += a.c[i] * b.c[k - i];
-      r.c[k] = s;
-    }
+    series::product<K>(a.c, b.c, r.c);
     r.e = a.e + b.e;
     r.normalize();
     return r;
   }
-  /// r = a/b solves r * b = a order by order: r_k = (a_k - sum_{i<k} r_i b_{k-i}) / b_0.
   GEM_HOST_DEVICE friend ScaledJet operator/(const ScaledJet& a, const ScaledJet& b) {
     ScaledJet r;
-    for (int k = 0; k <= K; ++k) {
-      W s = a.c[k];
-      for (int i = 0; i < k; ++i) s -= r.c[i] * b.c[k - i];
-      r.c[k] = s / b.c[0];
-    }
+    series::quotient<K>(a.c, b.c, r.c);
     r.e = a.e - b.e;
     r.normalize();
     return r;

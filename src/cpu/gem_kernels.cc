@@ -22,6 +22,7 @@
 
 #include "gem/act/gem_eps_lanes.h"
 #include "gem/act/gem_lanes.h"
+#include "gem/with_order.h"
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "src/cpu/kernel_job.h"
@@ -91,17 +92,8 @@ constexpr bool kCanStream = HWY_LANES(opmath_t<T>) * kBlockVectors<T> * sizeof(T
 
 template <bool kSegem, Op kOp, bool kStream, class T>
 RangeFn<T> PickOrder(int n) {
-  switch (n) {
-    case 1: return &RunRange<1, kSegem, kOp, kStream, T>;
-    case 2: return &RunRange<2, kSegem, kOp, kStream, T>;
-    case 3: return &RunRange<3, kSegem, kOp, kStream, T>;
-    case 4: return &RunRange<4, kSegem, kOp, kStream, T>;
-    case 5: return &RunRange<5, kSegem, kOp, kStream, T>;
-    case 6: return &RunRange<6, kSegem, kOp, kStream, T>;
-    case 7: return &RunRange<7, kSegem, kOp, kStream, T>;
-    case 8: return &RunRange<8, kSegem, kOp, kStream, T>;
-  }
-  return nullptr;  // unreachable: N was validated
+  return with_order(
+      n, [](auto order) -> RangeFn<T> { return &RunRange<decltype(order)::value, kSegem, kOp, kStream, T>; });
 }
 
 template <bool kSegem, Op kOp, class T>
@@ -144,13 +136,18 @@ RangeFn<T> Pick(const KernelJob<T>& job) {
 // v[1]); these array functions put them back in order through small buffers (BlockSlot).
 // They serve the tests of the conversions only.
 
+/// body(i, count) for each block of BlockLanes<T> float lanes in [0, n); the last may be short.
+template <class T, class Body>
+void ForEachBlock(std::size_t n, const Body& body) {
+  const std::size_t step = BlockLanes<T>(hn::ScalableTag<float>());
+  for (std::size_t i = 0; i < n; i += step) body(i, std::min(step, n - i));
+}
+
 template <class T>
 void WidenArray(const T* in, float* out, std::size_t n) {
   using D = hn::ScalableTag<float>;
   const D d;
-  const std::size_t step = BlockLanes<T>(d);
-  for (std::size_t i = 0; i < n; i += step) {
-    const std::size_t count = std::min(step, n - i);
+  ForEachBlock<T>(n, [&](std::size_t i, std::size_t count) HWY_ATTR {
     HWY_ALIGN T ib[HWY_LANES(float) * kBlockVectors<T>] = {};
     HWY_ALIGN float ob[kBlockVectors<T>][HWY_LANES(float)];
     std::memcpy(ib, in + i, count * sizeof(T));
@@ -160,16 +157,14 @@ void WidenArray(const T* in, float* out, std::size_t n) {
       const auto [j, lane] = BlockSlot<T>(hn::Lanes(d), e);
       out[i + e] = ob[j][lane];
     }
-  }
+  });
 }
 
 template <class T>
 void NarrowArray(const float* in, T* out, std::size_t n) {
   using D = hn::ScalableTag<float>;
   const D d;
-  const std::size_t step = BlockLanes<T>(d);
-  for (std::size_t i = 0; i < n; i += step) {
-    const std::size_t count = std::min(step, n - i);
+  ForEachBlock<T>(n, [&](std::size_t i, std::size_t count) HWY_ATTR {
     HWY_ALIGN float ib[kBlockVectors<T>][HWY_LANES(float)] = {};
     HWY_ALIGN T ob[HWY_LANES(float) * kBlockVectors<T>];
     for (std::size_t e = 0; e < count; ++e) {
@@ -180,7 +175,7 @@ void NarrowArray(const float* in, T* out, std::size_t n) {
     for (std::size_t j = 0; j < kBlockVectors<T>; ++j) b.v[j] = hn::Load(d, ib[j]);
     StoreBlock<false>(d, b, ob);
     std::memcpy(out + i, ob, count * sizeof(T));
-  }
+  });
 }
 
 void WidenF16(const half* in, float* out, std::size_t n) { WidenArray(in, out, n); }
@@ -299,7 +294,7 @@ template <class T>
 Kernel<T> make_kernel(Op op, const Params& p, const T* grad_out, const T* x, T* out, bool stream) {
   validate(p);
   using M = opmath_t<T>;
-  Kernel<T> k{{op, p.variant, x, grad_out, out, {}, {}, {}, stream}, nullptr, p};
+  Kernel<T> k{{{op, p.variant, x, grad_out, out}, {}, {}, {}, stream}, nullptr, p};
   if (needs_binary64<T>(p.eps)) return k;  // spec 3.2: binary32 constants would lose precision
   k.job.c = make_constants<M>(p);
   k.job.scale = make_eps_scale<M>(p.N, p.eps);

@@ -16,13 +16,18 @@ namespace gem::cpu {
 /// eps_grads: out = grad_out f'(x), and the sum of grad_out df/deps is returned.
 enum class Op { forward, backward, eps_partial, eps_grads };
 
+/// What every job names: the operation, the variant and the arrays.
 template <class T>
-struct KernelJob {
+struct JobArrays {
   Op op;
   Variant variant;
   const T* x;
   const T* grad_out;  // backward and eps_grads only
   T* out;
+};
+
+template <class T>
+struct KernelJob : JobArrays<T> {
   GemConstants<opmath_t<T>> c;
   EpsScale<opmath_t<T>> scale;          // eps_partial and eps_grads only
   EpsGradConstants<opmath_t<T>> eps_c;  // the scalar algorithm, for lanes the lane form flags
@@ -63,12 +68,7 @@ struct ChannelConstants {
 /// Rows of `channels` elements, element (row, c) computed with channel c's eps: one eps per
 /// channel along the last dimension (inner = 1, a transformer's features). row_kernels.cc.
 template <class T>
-struct RowJob {
-  Op op;
-  Variant variant;
-  const T* x;
-  const T* grad_out;  // backward and eps_grads only
-  T* out;
+struct RowJob : JobArrays<T> {
   std::size_t channels;
   const ChannelConstants<opmath_t<T>>* k;  // `channels` of them
 };

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <vector>
 
+#include "gem/with_order.h"
 #include "hwy/highway.h"
 #include "src/cpu/kernel_job.h"
 #include "src/cpu/lane_loops-inl.h"
@@ -143,25 +144,7 @@ HWY_NOINLINE HWY_FLATTEN void RunRows(const RowJob<T>& job, std::size_t begin, s
 
 template <bool kSegem, Op kOp, class T>
 RowsFn<T> PickRowsOrder(int n) {
-  switch (n) {
-    case 1:
-      return &RunRows<1, kSegem, kOp, T>;
-    case 2:
-      return &RunRows<2, kSegem, kOp, T>;
-    case 3:
-      return &RunRows<3, kSegem, kOp, T>;
-    case 4:
-      return &RunRows<4, kSegem, kOp, T>;
-    case 5:
-      return &RunRows<5, kSegem, kOp, T>;
-    case 6:
-      return &RunRows<6, kSegem, kOp, T>;
-    case 7:
-      return &RunRows<7, kSegem, kOp, T>;
-    case 8:
-      return &RunRows<8, kSegem, kOp, T>;
-  }
-  return nullptr;  // unreachable: N was validated
+  return with_order(n, [](auto order) -> RowsFn<T> { return &RunRows<decltype(order)::value, kSegem, kOp, T>; });
 }
 
 template <Op kOp, class T>
@@ -235,7 +218,7 @@ bool run_rows(const std::vector<Kernel<T>>& kernels, Op op, const T* grad_out, c
     if (!kc.range) return false;  // a channel needs the binary64 reference
     k.push_back({kc.job.c, kc.job.scale, kc.job.eps_c});
   }
-  const RowJob<T> job{op, kernels[0].p.variant, x, grad_out, out, C, k.data()};
+  const RowJob<T> job{{op, kernels[0].p.variant, x, grad_out, out}, C, k.data()};
   const RowsFn<T> fn = pick_rows<T>(op, kernels[0].p.variant, kernels[0].p.N);
   const std::size_t slabs = (rows + kRowsPerSlab - 1) / kRowsPerSlab;
   std::vector<double> slab_sums(sums ? slabs * C : 0);

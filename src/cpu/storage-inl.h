@@ -25,14 +25,6 @@
 #include "gem/numeric.h"
 #include "hwy/highway.h"
 
-// F16C: hardware binary16 <-> binary32 conversions (vcvtph2ps / vcvtps2ph with RNE).
-#undef GEM_CPU_HW_F16
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2 && !defined(HWY_DISABLE_F16C)
-#define GEM_CPU_HW_F16 1
-#else
-#define GEM_CPU_HW_F16 0
-#endif
-
 HWY_BEFORE_NAMESPACE();
 namespace gem::cpu {
 namespace HWY_NAMESPACE {
@@ -40,6 +32,14 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // ---- binary16 and bfloat16 bits <-> float lanes -----------------------------------------------
+
+// F16C: hardware binary16 <-> binary32 conversions (vcvtph2ps / vcvtps2ph with RNE).
+#undef GEM_CPU_HW_F16
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2 && !defined(HWY_DISABLE_F16C)
+#define GEM_CPU_HW_F16 1
+#else
+#define GEM_CPU_HW_F16 0
+#endif
 
 /// binary16 bits -> float, exact.
 template <class D>

@@ -21,72 +21,57 @@ __device__ __forceinline__ std::size_t scalar_index(std::size_t j, const VectorS
   return j < s.head ? j : s.head + s.vectors * lanes + (j - s.head);
 }
 
-/// y = fn(x).
-template <class T, class Fn>
-__global__ void __launch_bounds__(kBlockThreads) map_kernel(Fn fn, const T* x, T* y, VectorSplit s) {
+/// out = fn(x), or with kScaled out = g * fn(x), the product in the math type and rounded once.
+template <bool kScaled, class T, class Fn>
+__global__ void __launch_bounds__(kBlockThreads) map_kernel(Fn fn, const T* g, const T* x, T* out, VectorSplit s) {
   using M = typename Fn::Math;
   constexpr int kLanes = kVectorLanes<T>;
+  const auto element = [&](T gi, T xi) {
+    const M y = fn(static_cast<M>(to_math(xi)));
+    if constexpr (kScaled)
+      return narrow_to<T>(static_cast<M>(to_math(gi)) * y);
+    else
+      return narrow_to<T>(y);
+  };
   const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t j = first; j < s.head + s.tail; j += stride) {
     const std::size_t i = scalar_index(j, s, kLanes);
-    y[i] = narrow_to<T>(fn(static_cast<M>(to_math(x[i]))));
+    out[i] = element(kScaled ? g[i] : T(), x[i]);
   }
-  const T* xv = x + s.head;
-  T* yv = y + s.head;
-  for (std::size_t v = first; v < s.vectors; v += stride) {
-    const Packet<T> in = load_packet<kLanes>(xv + v * kLanes);
-    Packet<T> out;
-#pragma unroll
-    for (int k = 0; k < kLanes; ++k) out.lane[k] = narrow_to<T>(fn(static_cast<M>(to_math(in.lane[k]))));
-    store_packet<kLanes>(yv + v * kLanes, out);
-  }
-}
-
-/// out = g * fn(x), the product in the math type and rounded once.
-template <class T, class Fn>
-__global__ void __launch_bounds__(kBlockThreads) scaled_map_kernel(Fn fn, const T* g, const T* x, T* out, VectorSplit s) {
-  using M = typename Fn::Math;
-  constexpr int kLanes = kVectorLanes<T>;
-  const std::size_t first = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t j = first; j < s.head + s.tail; j += stride) {
-    const std::size_t i = scalar_index(j, s, kLanes);
-    const M scale = static_cast<M>(to_math(g[i]));
-    out[i] = narrow_to<T>(scale * fn(static_cast<M>(to_math(x[i]))));
-  }
-  const T* gv = g + s.head;
+  const T* gv = g + s.head;  // not read unless kScaled
   const T* xv = x + s.head;
   T* ov = out + s.head;
   for (std::size_t v = first; v < s.vectors; v += stride) {
-    const Packet<T> gin = load_packet<kLanes>(gv + v * kLanes);
+    Packet<T> gin{};
+    if constexpr (kScaled) gin = load_packet<kLanes>(gv + v * kLanes);
     const Packet<T> xin = load_packet<kLanes>(xv + v * kLanes);
     Packet<T> res;
 #pragma unroll
-    for (int k = 0; k < kLanes; ++k) {
-      const M scale = static_cast<M>(to_math(gin.lane[k]));
-      res.lane[k] = narrow_to<T>(scale * fn(static_cast<M>(to_math(xin.lane[k]))));
-    }
+    for (int k = 0; k < kLanes; ++k) res.lane[k] = element(gin.lane[k], xin.lane[k]);
     store_packet<kLanes>(ov + v * kLanes, res);
   }
 }
 
-template <class T, class Fn>
-void launch_map(const Fn& fn, const T* x, T* y, std::size_t n, cudaStream_t stream) {
-  const VectorSplit s = split_for_vectors(n, sizeof(T), {x, y});
-  const auto kernel = map_kernel<T, Fn>;
+/// out = fn(x) (g null) or out = g * fn(x) over n elements.
+template <bool kScaled, class T, class Fn>
+void launch_map_kernel(const Fn& fn, const T* g, const T* x, T* out, std::size_t n, cudaStream_t stream) {
+  const VectorSplit s =
+      kScaled ? split_for_vectors(n, sizeof(T), {g, x, out}) : split_for_vectors(n, sizeof(T), {x, out});
+  const auto kernel = map_kernel<kScaled, T, Fn>;
   const unsigned blocks = grid_blocks(s.head + s.vectors + s.tail, reinterpret_cast<const void*>(kernel));
-  kernel<<<blocks, kBlockThreads, 0, stream>>>(fn, x, y, s);
+  kernel<<<blocks, kBlockThreads, 0, stream>>>(fn, g, x, out, s);
   GEM_CUDA_CHECK(cudaGetLastError());
 }
 
 template <class T, class Fn>
+void launch_map(const Fn& fn, const T* x, T* y, std::size_t n, cudaStream_t stream) {
+  launch_map_kernel<false>(fn, static_cast<const T*>(nullptr), x, y, n, stream);
+}
+
+template <class T, class Fn>
 void launch_scaled_map(const Fn& fn, const T* g, const T* x, T* out, std::size_t n, cudaStream_t stream) {
-  const VectorSplit s = split_for_vectors(n, sizeof(T), {g, x, out});
-  const auto kernel = scaled_map_kernel<T, Fn>;
-  const unsigned blocks = grid_blocks(s.head + s.vectors + s.tail, reinterpret_cast<const void*>(kernel));
-  kernel<<<blocks, kBlockThreads, 0, stream>>>(fn, g, x, out, s);
-  GEM_CUDA_CHECK(cudaGetLastError());
+  launch_map_kernel<true>(fn, g, x, out, n, stream);
 }
 
 }  // namespace gem::cuda::detail

@@ -54,6 +54,16 @@ Params saved_params(AutogradContext* ctx) {
   return Params{saved_variant(ctx), saved_order(ctx), ctx->saved_data["eps"].toDouble()};
 }
 
+/// What a fixed-eps op's forward keeps for its backward: the validated parameters and `inputs`.
+Params save_fixed_params(AutogradContext* ctx, const char* op, c10::string_view variant, int64_t N, double eps,
+                         const at::TensorList inputs) {
+  const Params p = params_from(op, variant, N, eps);
+  save_params(ctx, variant, N);
+  ctx->saved_data["eps"] = eps;
+  ctx->save_for_backward(inputs.vec());
+  return p;
+}
+
 /// The gradient of eps from per-element terms a * b: their sum over each channel (over
 /// everything for one eps), in at least float, shaped and typed like eps.
 at::Tensor reduce_to_eps(const at::Tensor& a, const at::Tensor& b, const at::Tensor& eps, int64_t channel_dim) {
@@ -82,10 +92,7 @@ int64_t saved_channel_dim(AutogradContext* ctx) { return ctx->saved_data["channe
 struct GemForward : public torch::autograd::Function<GemForward> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, c10::string_view variant, int64_t N,
                             double eps) {
-    const Params p = params_from("gem::forward", variant, N, eps);
-    save_params(ctx, variant, N);
-    ctx->saved_data["eps"] = eps;
-    ctx->save_for_backward({x});
+    const Params p = save_fixed_params(ctx, "gem::forward", variant, N, eps, {x});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::forward(x, p);
   }
@@ -98,10 +105,7 @@ struct GemForward : public torch::autograd::Function<GemForward> {
 struct GemBackward : public torch::autograd::Function<GemBackward> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& grad_out, const at::Tensor& x,
                             c10::string_view variant, int64_t N, double eps) {
-    const Params p = params_from("gem::backward", variant, N, eps);
-    save_params(ctx, variant, N);
-    ctx->saved_data["eps"] = eps;
-    ctx->save_for_backward({grad_out, x});
+    const Params p = save_fixed_params(ctx, "gem::backward", variant, N, eps, {grad_out, x});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::backward(grad_out, x, p);
   }
@@ -120,10 +124,7 @@ struct GemBackward : public torch::autograd::Function<GemBackward> {
 struct GemBackwardGrad2 : public torch::autograd::Function<GemBackwardGrad2> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& grad, const at::Tensor& x,
                             c10::string_view variant, int64_t N, double eps) {
-    const Params p = params_from("gem::backward_grad2", variant, N, eps);
-    save_params(ctx, variant, N);
-    ctx->saved_data["eps"] = eps;
-    ctx->save_for_backward({grad, x});
+    const Params p = save_fixed_params(ctx, "gem::backward_grad2", variant, N, eps, {grad, x});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::backward_grad2(grad, x, p);
   }
@@ -142,12 +143,9 @@ struct GemBackwardGrad2 : public torch::autograd::Function<GemBackwardGrad2> {
 struct GemDerivative : public torch::autograd::Function<GemDerivative> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, c10::string_view variant, int64_t N, double eps,
                             int64_t k) {
-    const Params p = params_from("gem::derivative", variant, N, eps);
+    const Params p = save_fixed_params(ctx, "gem::derivative", variant, N, eps, {x});
     const int order = derivative_order_from("gem::derivative", k);
-    save_params(ctx, variant, N);
-    ctx->saved_data["eps"] = eps;
     ctx->saved_data["k"] = k;
-    ctx->save_for_backward({x});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
     return torch_ext::derivative(x, p, order);
   }

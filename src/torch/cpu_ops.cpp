@@ -33,40 +33,40 @@ struct CpuActivation {
     if (eps.size() == 1) params = Params{a.variant, a.N, eps[0]};
   }
   bool one_eps() const { return eps.size() == 1; }
+
+  /// kernel(tag, eps) for x's storage type (decltype(tag)), eps the Params when there is one eps,
+  /// else the ChannelEps: the kernels' two overloads chosen in one place.
+  template <class Kernel>
+  void run(const at::Tensor& x, const Kernel& kernel) const {
+    dispatch_storage(x.scalar_type(), [&](auto tag) {
+      if (one_eps())
+        kernel(tag, params);
+      else
+        kernel(tag, channels);
+    });
+  }
 };
 
 void forward(const char* op, const EpsChannels& a, const at::Tensor& x, const at::Tensor& y) {
-  const CpuActivation act(op, a);
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
+  CpuActivation(op, a).run(x, [&](auto tag, const auto& eps) {
     using T = decltype(tag);
-    if (act.one_eps())
-      cpu::forward<T>(act.params, data<T>(x), data<T>(y), count(x), threads());
-    else
-      cpu::forward<T>(act.channels, data<T>(x), data<T>(y), count(x), threads());
+    cpu::forward<T>(eps, data<T>(x), data<T>(y), count(x), threads());
   });
 }
 
 void backward(const char* op, const EpsChannels& a, const at::Tensor& grad_out, const at::Tensor& x,
               const at::Tensor& grad_in) {
-  const CpuActivation act(op, a);
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
+  CpuActivation(op, a).run(x, [&](auto tag, const auto& eps) {
     using T = decltype(tag);
-    if (act.one_eps())
-      cpu::backward<T>(act.params, data<T>(grad_out), data<T>(x), data<T>(grad_in), count(x), threads());
-    else
-      cpu::backward<T>(act.channels, data<T>(grad_out), data<T>(x), data<T>(grad_in), count(x), threads());
+    cpu::backward<T>(eps, data<T>(grad_out), data<T>(x), data<T>(grad_in), count(x), threads());
   });
 }
 
 void backward_grad2(const char* op, const EpsChannels& a, const at::Tensor& grad, const at::Tensor& x,
                     const at::Tensor& out) {
-  const CpuActivation act(op, a);
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
+  CpuActivation(op, a).run(x, [&](auto tag, const auto& eps) {
     using T = decltype(tag);
-    if (act.one_eps())
-      cpu::backward_grad2<T>(act.params, data<T>(grad), data<T>(x), data<T>(out), count(x), threads());
-    else
-      cpu::backward_grad2<T>(act.channels, data<T>(grad), data<T>(x), data<T>(out), count(x), threads());
+    cpu::backward_grad2<T>(eps, data<T>(grad), data<T>(x), data<T>(out), count(x), threads());
   });
 }
 
@@ -83,13 +83,9 @@ void eps_grads(const char* op, const EpsChannels& a, const at::Tensor& grad_out,
 }
 
 void eps_partial(const char* op, const EpsChannels& a, Quantity which, const at::Tensor& x, const at::Tensor& out) {
-  const CpuActivation act(op, a);
-  dispatch_storage(x.scalar_type(), [&](auto tag) {
+  CpuActivation(op, a).run(x, [&](auto tag, const auto& eps) {
     using T = decltype(tag);
-    if (act.one_eps())
-      cpu::eps_partial<T>(act.params, which, data<T>(x), data<T>(out), count(x), threads());
-    else
-      cpu::eps_partial<T>(act.channels, which, data<T>(x), data<T>(out), count(x), threads());
+    cpu::eps_partial<T>(eps, which, data<T>(x), data<T>(out), count(x), threads());
   });
 }
 

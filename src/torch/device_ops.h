@@ -122,13 +122,22 @@ struct DeviceOps {
         out, xd, [&] { return forward_with(op, a, xd); }, [&] { K.forward(op, a, xd, out); });
   }
 
+  /// g f'(x) (Quantity::grad) or g f''(x) (Quantity::grad2): the two products a backward needs.
+  template <Quantity q>
+  static at::Tensor times_derivative(const char* op, const char* g_name, const at::Tensor& g, const at::Tensor& x,
+                                     c10::string_view variant, int64_t N, double eps) {
+    const EpsChannels a = fixed_eps(op, variant, N, eps);
+    check_pair(op, g_name, g, x);
+    const auto [gd, xd] = dense_pair(g, x);
+    if constexpr (q == Quantity::grad)
+      return backward_with(op, a, gd, xd);
+    else
+      return backward_grad2_with(op, a, gd, xd);
+  }
+
   static at::Tensor backward(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
                              double eps) {
-    constexpr const char* op = "gem::backward";
-    const EpsChannels a = fixed_eps(op, variant, N, eps);
-    check_pair(op, "grad_out", grad_out, x);
-    const auto [god, xd] = dense_pair(grad_out, x);
-    return backward_with(op, a, god, xd);
+    return times_derivative<Quantity::grad>("gem::backward", "grad_out", grad_out, x, variant, N, eps);
   }
 
   static at::Tensor& backward_out(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
@@ -145,11 +154,7 @@ struct DeviceOps {
 
   static at::Tensor backward_grad2(const at::Tensor& grad, const at::Tensor& x, c10::string_view variant, int64_t N,
                                    double eps) {
-    constexpr const char* op = "gem::backward_grad2";
-    const EpsChannels a = fixed_eps(op, variant, N, eps);
-    check_pair(op, "grad", grad, x);
-    const auto [gd, xd] = dense_pair(grad, x);
-    return backward_grad2_with(op, a, gd, xd);
+    return times_derivative<Quantity::grad2>("gem::backward_grad2", "grad", grad, x, variant, N, eps);
   }
 
   /// f^(k)(x) for any order k: k <= 2 are forward, backward and backward_grad2 (the same bits),

@@ -86,39 +86,41 @@ at::Tensor GEMImpl::forward(const at::Tensor& x) { return torch_ext::forward(x, 
 
 void GEMImpl::pretty_print(std::ostream& stream) const { stream << "gem::GEM(N=" << params_.N << ")"; }
 
-// ---- E-GEM --------------------------------------------------------------------------------------
+// ---- E-GEM and SE-GEM ---------------------------------------------------------------------------
 
-EGEMImpl::EGEMImpl(const EGEMOptions& options_) : options(options_) { reset(); }
-
-void EGEMImpl::reset() {
-  params_ = params_from("gem::EGEM", "egem", options.N(), options.eps());
-  log_eps = register_log_eps(*this, "gem::EGEM", params_, options);
+template <Variant kVariant>
+EpsGemImpl<kVariant>::EpsGemImpl(const EpsGemOptions& options_) : options(options_) {
+  reset();
 }
 
-at::Tensor EGEMImpl::forward(const at::Tensor& x) { return run_eps_gem(params_, log_eps, x, options.channel_dim()); }
-
-double EGEMImpl::eps() const { return current_eps("gem::EGEM", params_, log_eps); }
-
-at::Tensor EGEMImpl::eps_values() const { return eps_values_of(params_, log_eps); }
-
-void EGEMImpl::pretty_print(std::ostream& stream) const { print_eps_gem(stream, "gem::EGEM", params_, log_eps); }
-
-// ---- SE-GEM -------------------------------------------------------------------------------------
-
-SEGEMImpl::SEGEMImpl(const SEGEMOptions& options_) : options(options_) { reset(); }
-
-void SEGEMImpl::reset() {
-  params_ = params_from("gem::SEGEM", "segem", options.N(), options.eps());
-  log_eps = register_log_eps(*this, "gem::SEGEM", params_, options);
+template <Variant kVariant>
+void EpsGemImpl<kVariant>::reset() {
+  params_ = params_from(kName, variant_name(kVariant), options.N(), options.eps());
+  log_eps = register_log_eps(*this, kName, params_, options);
 }
 
-at::Tensor SEGEMImpl::forward(const at::Tensor& x) { return run_eps_gem(params_, log_eps, x, options.channel_dim()); }
+template <Variant kVariant>
+at::Tensor EpsGemImpl<kVariant>::forward(const at::Tensor& x) {
+  return run_eps_gem(params_, log_eps, x, options.channel_dim());
+}
 
-double SEGEMImpl::eps() const { return current_eps("gem::SEGEM", params_, log_eps); }
+template <Variant kVariant>
+double EpsGemImpl<kVariant>::eps() const {
+  return current_eps(kName, params_, log_eps);
+}
 
-at::Tensor SEGEMImpl::eps_values() const { return eps_values_of(params_, log_eps); }
+template <Variant kVariant>
+at::Tensor EpsGemImpl<kVariant>::eps_values() const {
+  return eps_values_of(params_, log_eps);
+}
 
-void SEGEMImpl::pretty_print(std::ostream& stream) const { print_eps_gem(stream, "gem::SEGEM", params_, log_eps); }
+template <Variant kVariant>
+void EpsGemImpl<kVariant>::pretty_print(std::ostream& stream) const {
+  print_eps_gem(stream, kName, params_, log_eps);
+}
+
+template class EpsGemImpl<Variant::egem>;
+template class EpsGemImpl<Variant::segem>;
 
 // ---- Any spec -----------------------------------------------------------------------------------
 

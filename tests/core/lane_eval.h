@@ -8,6 +8,7 @@
 #include "gem/act/gem_eps_lanes.h"
 #include "gem/act/gem_lanes.h"
 #include "gem/params.h"
+#include "gem/with_order.h"
 
 namespace gem::testing {
 
@@ -26,17 +27,7 @@ LaneValues<W> lane_values_n(Variant v, W x, const LaneConstants<W>& k) {
 template <class W>
 LaneValues<W> lane_values(Variant v, W x, const GemConstants<W>& c) {
   const LaneConstants<W> k = lane_constants<W>(c, [](W w) { return w; });
-  switch (c.n) {
-    case 1: return lane_values_n<1>(v, x, k);
-    case 2: return lane_values_n<2>(v, x, k);
-    case 3: return lane_values_n<3>(v, x, k);
-    case 4: return lane_values_n<4>(v, x, k);
-    case 5: return lane_values_n<5>(v, x, k);
-    case 6: return lane_values_n<6>(v, x, k);
-    case 7: return lane_values_n<7>(v, x, k);
-    case 8: return lane_values_n<8>(v, x, k);
-  }
-  throw std::invalid_argument("lane_values: N must be in [1, 8], got " + std::to_string(c.n));
+  return with_order(c.n, [&](auto n) { return lane_values_n<decltype(n)::value>(v, x, k); });
 }
 
 /// The lane form's value, and whether it flagged the lane for the scalar algorithm.
@@ -58,25 +49,7 @@ template <class W>
 LaneEpsGrad<W> lane_eps_grad_raw(Variant v, W x, int N, double eps) {
   const LaneConstants<W> k = lane_constants<W>(make_constants<W>(N, eps), [](W w) { return w; });
   const EpsLaneScale<W> s = eps_lane_scale<W>(make_eps_scale<W>(N, eps), [](W w) { return w; });
-  switch (N) {
-    case 1:
-      return lane_eps_grad_n<1>(v, x, k, s);
-    case 2:
-      return lane_eps_grad_n<2>(v, x, k, s);
-    case 3:
-      return lane_eps_grad_n<3>(v, x, k, s);
-    case 4:
-      return lane_eps_grad_n<4>(v, x, k, s);
-    case 5:
-      return lane_eps_grad_n<5>(v, x, k, s);
-    case 6:
-      return lane_eps_grad_n<6>(v, x, k, s);
-    case 7:
-      return lane_eps_grad_n<7>(v, x, k, s);
-    case 8:
-      return lane_eps_grad_n<8>(v, x, k, s);
-  }
-  throw std::invalid_argument("lane_eps_grad: N must be in [1, 8], got " + std::to_string(N));
+  return with_order(N, [&](auto n) { return lane_eps_grad_n<decltype(n)::value>(v, x, k, s); });
 }
 
 /// What the kernels compute: the lane form, or gem_eps_grad.h on the lanes it flags.

@@ -12,23 +12,16 @@
 
 #include "gem/act/gem_constants.h"
 #include "gem/params.h"
+#include "common/error_of.h"
 
 namespace gem {
 namespace {
 
+using testing::error_of;
+using testing::kNoError;
+
 const double kNan = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
-
-/// The message of the std::invalid_argument that f throws ("" if it throws nothing).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Params, OrderOutsideOneToEightIsRefusedWithSpecMessage) {
   const struct {
@@ -36,15 +29,19 @@ TEST(Params, OrderOutsideOneToEightIsRefusedWithSpecMessage) {
     const char* shown;
   } cases[] = {{0, "0"}, {-1, "-1"}, {9, "9"}, {2.5, "2.5"}, {16, "16"}, {kNan, "nan"}, {kInf, "inf"}, {-kInf, "-inf"}};
   for (const auto& c : cases)
-    EXPECT_EQ(error_of([&] { validate_order(c.n); }), std::string("GEM order N must be an integer in [1, 8], got ") + c.shown);
-  EXPECT_EQ(error_of([] { make_gem(9); }), "GEM order N must be an integer in [1, 8], got 9");
-  EXPECT_EQ(error_of([] { make_egem(0, 1e-4); }), "GEM order N must be an integer in [1, 8], got 0");
-  EXPECT_EQ(error_of([] { make_segem(-1, 1e-4); }), "GEM order N must be an integer in [1, 8], got -1");
+    EXPECT_EQ(error_of<std::invalid_argument>([&] { validate_order(c.n); }),
+              std::string("GEM order N must be an integer in [1, 8], got ") + c.shown);
+  EXPECT_EQ(error_of<std::invalid_argument>([] { make_gem(9); }), "GEM order N must be an integer in [1, 8], got 9");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { make_egem(0, 1e-4); }),
+            "GEM order N must be an integer in [1, 8], got 0");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { make_segem(-1, 1e-4); }),
+            "GEM order N must be an integer in [1, 8], got -1");
   // N is checked first: with both wrong, the message is about N.
-  EXPECT_EQ(error_of([] { make_egem(9, kNan); }), "GEM order N must be an integer in [1, 8], got 9");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { make_egem(9, kNan); }),
+            "GEM order N must be an integer in [1, 8], got 9");
   for (int N = 1; N <= 8; ++N) {
-    EXPECT_EQ(error_of([&] { validate_order(N); }), "");
-    EXPECT_EQ(error_of([&] { make_gem(N); }), "");
+    EXPECT_EQ(error_of<std::invalid_argument>([&] { validate_order(N); }), kNoError);
+    EXPECT_EQ(error_of<std::invalid_argument>([&] { make_gem(N); }), kNoError);
   }
 }
 
@@ -55,27 +52,31 @@ TEST(Params, EpsNotFinitePositiveIsRefusedWithSpecMessage) {
   } cases[] = {{0.0, "0"}, {-0.0, "-0"}, {-1.0, "-1"}, {-1e-4, "-1e-4"}, {-DBL_MIN, "-2.2250738585072014e-308"},
                {kInf, "inf"}, {-kInf, "-inf"}, {kNan, "nan"}};
   for (const auto& c : cases) {
-    EXPECT_EQ(error_of([&] { make_egem(2, c.eps); }), std::string("E-GEM eps must be finite and > 0, got ") + c.shown);
-    EXPECT_EQ(error_of([&] { make_segem(2, c.eps); }), std::string("SE-GEM eps must be finite and > 0, got ") + c.shown);
-    EXPECT_EQ(error_of([&] { validate_eps(Variant::egem, c.eps); }),
+    EXPECT_EQ(error_of<std::invalid_argument>([&] { make_egem(2, c.eps); }),
+              std::string("E-GEM eps must be finite and > 0, got ") + c.shown);
+    EXPECT_EQ(error_of<std::invalid_argument>([&] { make_segem(2, c.eps); }),
+              std::string("SE-GEM eps must be finite and > 0, got ") + c.shown);
+    EXPECT_EQ(error_of<std::invalid_argument>([&] { validate_eps(Variant::egem, c.eps); }),
               std::string("E-GEM eps must be finite and > 0, got ") + c.shown);
   }
 }
 
 TEST(Params, GemWithAnEpsPointsToEgem) {
-  EXPECT_EQ(error_of([] { make_params(Variant::gem, 2, 0.5); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] { make_params(Variant::gem, 2, 0.5); }),
             "GEM has no eps (it is fixed at 1), got eps=0.5; use egem:N=2,eps=0.5 for a GEM with another eps");
-  EXPECT_EQ(error_of([] { validate(Params{Variant::gem, 1, 1e-4}); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([] {
+              validate(Params{Variant::gem, 1, 1e-4});
+            }),
             "GEM has no eps (it is fixed at 1), got eps=1e-4; use egem:N=1,eps=1e-4 for a GEM with another eps");
-  EXPECT_EQ(error_of([] { make_params(Variant::gem, 3, 1.0); }), "");
+  EXPECT_EQ(error_of<std::invalid_argument>([] { make_params(Variant::gem, 3, 1.0); }), kNoError);
   EXPECT_EQ(make_gem(3), (Params{Variant::gem, 3, 1.0}));
 }
 
 TEST(Params, SubnormalAndExtremeEpsAreValid) {
   for (double eps : {std::numeric_limits<double>::denorm_min(), 0x1p-1060, DBL_MIN, 1e-300, 1e300, DBL_MAX}) {
     for (int N = 1; N <= 8; ++N) {
-      EXPECT_EQ(error_of([&] { make_egem(N, eps); }), "") << eps;
-      EXPECT_EQ(error_of([&] { make_segem(N, eps); }), "") << eps;
+      EXPECT_EQ(error_of<std::invalid_argument>([&] { make_egem(N, eps); }), kNoError) << eps;
+      EXPECT_EQ(error_of<std::invalid_argument>([&] { make_segem(N, eps); }), kNoError) << eps;
     }
   }
   EXPECT_EQ(make_egem(4, 1e-4), (Params{Variant::egem, 4, 1e-4}));

@@ -17,8 +17,7 @@ namespace {
 
 template <class T>
 class EpsKernels : public ::testing::Test {};
-using StorageTypes = ::testing::Types<double, float, half, bfloat16>;
-TYPED_TEST_SUITE(EpsKernels, StorageTypes);
+TYPED_TEST_SUITE(EpsKernels, StorageTypes, StorageTypeName);
 
 std::vector<Params> eps_params(int N) {
   return {make_gem(N),         make_egem(N, 1e-4), make_segem(N, 1e-4), make_egem(N, 10.0),

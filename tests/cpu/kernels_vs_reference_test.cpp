@@ -145,10 +145,11 @@ void short_lengths_every_target() {
   });
 }
 
-TEST(KernelsVsReference, ShortLengthsFloat64) { short_lengths_every_target<double>(); }
-TEST(KernelsVsReference, ShortLengthsFloat32) { short_lengths_every_target<float>(); }
-TEST(KernelsVsReference, ShortLengthsFloat16) { short_lengths_every_target<half>(); }
-TEST(KernelsVsReference, ShortLengthsBFloat16) { short_lengths_every_target<bfloat16>(); }
+template <class T>
+class KernelsVsReference : public ::testing::Test {};
+TYPED_TEST_SUITE(KernelsVsReference, StorageTypes, StorageTypeName);
+
+TYPED_TEST(KernelsVsReference, ShortLengths) { short_lengths_every_target<TypeParam>(); }
 
 /// 1e6+3 elements (many chunks, so two threads really split the work): the same bytes for 1
 /// vs 2 threads with aligned vs offset pointers for every variant, and against the reference
@@ -176,10 +177,7 @@ void long_length() {
   ::testing::Test::RecordProperty("worst_fraction_of_tolerance", std::to_string(worst));
 }
 
-TEST(KernelsVsReference, LongFloat64) { long_length<double>(); }
-TEST(KernelsVsReference, LongFloat32) { long_length<float>(); }
-TEST(KernelsVsReference, LongFloat16) { long_length<half>(); }
-TEST(KernelsVsReference, LongBFloat16) { long_length<bfloat16>(); }
+TYPED_TEST(KernelsVsReference, Long) { long_length<TypeParam>(); }
 
 /// Outputs large enough for non-temporal stores give the bytes that smaller calls give.
 template <class T>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpu/test_support.h"
+#include "common/error_of.h"
 
 namespace gem::testing {
 namespace {
@@ -63,10 +64,11 @@ void check_specials() {
   });
 }
 
-TEST(KernelSpecialValues, Float64) { check_specials<double>(); }
-TEST(KernelSpecialValues, Float32) { check_specials<float>(); }
-TEST(KernelSpecialValues, Float16) { check_specials<half>(); }
-TEST(KernelSpecialValues, BFloat16) { check_specials<bfloat16>(); }
+template <class T>
+class KernelSpecialValues : public ::testing::Test {};
+TYPED_TEST_SUITE(KernelSpecialValues, StorageTypes, StorageTypeName);
+
+TYPED_TEST(KernelSpecialValues, EveryClassOfInput) { check_specials<TypeParam>(); }
 
 /// Results that underflow keep their sign (spec 3.3): SE-GEM far left is -0, E-GEM at a tiny
 /// positive x is +0, in every dtype (the 16-bit types underflow much earlier).
@@ -91,22 +93,7 @@ void check_underflow_signs() {
   });
 }
 
-TEST(KernelSpecialValues, UnderflowKeepsSign) {
-  check_underflow_signs<double>();
-  check_underflow_signs<float>();
-  check_underflow_signs<half>();
-  check_underflow_signs<bfloat16>();
-}
-
-template <class Fn>
-std::string error_of(const Fn& fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+TYPED_TEST(KernelSpecialValues, UnderflowKeepsSign) { check_underflow_signs<TypeParam>(); }
 
 /// Every entry point validates before touching memory (n = 0 and null pointers included).
 template <class T>
@@ -130,20 +117,27 @@ void check_parameter_errors() {
       std::vector<T> x(n), y(n);
       const T* xp = n ? x.data() : none;
       T* yp = n ? y.data() : out;
-      EXPECT_NE(error_of([&] { cpu::forward(b.p, xp, yp, n); }).find(b.message), std::string::npos) << b.message;
-      EXPECT_NE(error_of([&] { cpu::backward(b.p, xp, xp, yp, n); }).find(b.message), std::string::npos);
-      EXPECT_NE(error_of([&] { cpu::backward_grad2(b.p, xp, xp, yp, n); }).find(b.message), std::string::npos);
-      EXPECT_NE(error_of([&] { cpu::reference::forward(b.p, xp, yp, n); }).find(b.message), std::string::npos);
+      EXPECT_NE(error_of<std::invalid_argument>([&] { cpu::forward(b.p, xp, yp, n); }).find(b.message),
+                std::string::npos)
+          << b.message;
+      EXPECT_NE(error_of<std::invalid_argument>([&] { cpu::backward(b.p, xp, xp, yp, n); }).find(b.message),
+                std::string::npos);
+      EXPECT_NE(error_of<std::invalid_argument>([&] { cpu::backward_grad2(b.p, xp, xp, yp, n); }).find(b.message),
+                std::string::npos);
+      EXPECT_NE(error_of<std::invalid_argument>([&] { cpu::reference::forward(b.p, xp, yp, n); }).find(b.message),
+                std::string::npos);
     }
   }
   const Params good = make_egem(2, 1e-4);
-  EXPECT_NE(error_of([&] { cpu::forward(good, none, out, 0, -1); }).find("threads must be in [0, 1024]"),
+  EXPECT_NE(error_of<std::invalid_argument>([&] {
+              cpu::forward(good, none, out, 0, -1);
+            }).find("threads must be in [0, 1024]"),
             std::string::npos);
   // 100,000 threads made OpenMP abort the process: refused, with the bound in the message.
-  EXPECT_EQ(error_of([&] { cpu::forward(good, none, out, 0, 100000); }),
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { cpu::forward(good, none, out, 0, 100000); }),
             "gem::cpu: threads must be in [0, 1024] (0 = OpenMP's maximum), got 100000");
-  EXPECT_EQ(error_of([&] { cpu::forward(good, none, out, 0, 0); }), "(no exception)");
-  EXPECT_EQ(error_of([&] { cpu::backward(good, none, none, out, 0, 2); }), "(no exception)");
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { cpu::forward(good, none, out, 0, 0); }), kNoError);
+  EXPECT_EQ(error_of<std::invalid_argument>([&] { cpu::backward(good, none, none, out, 0, 2); }), kNoError);
 }
 
 TEST(KernelErrors, InvalidParameters) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/golden.h"
+#include "common/storage_types.h"
 #include "gem/numeric.h"
 #include "gem/params.h"
 #include "gem/quantity.h"
@@ -24,41 +25,47 @@
 
 namespace gem::testing {
 
-/// The binary format of a storage type.
+/// A binary floating-point format: its significand digits (the leading bit included) and the
+/// exponents of its normal numbers.
+struct FormatFacts {
+  int digits, min_normal_exp, max_exp;
+};
 template <class T>
-struct Format;
-template <>
-struct Format<double> {
-  static constexpr const char* name = "float64";
-  static constexpr int digits = 53;
-  static constexpr double min_normal = DBL_MIN;
-  static constexpr double max = DBL_MAX;
-  static constexpr int min_exp = -1074, max_exp = 1023;  // exponents of the smallest / largest value
+constexpr FormatFacts format_facts() {
+  if constexpr (std::is_same_v<T, double>)
+    return {53, -1022, 1023};
+  else if constexpr (std::is_same_v<T, float>)
+    return {24, -126, 127};
+  else if constexpr (std::is_same_v<T, half>)
+    return {11, -14, 15};
+  else
+    return {8, -126, 127};
+}
+
+/// 2^e, exactly, in a constant expression (std::ldexp is not constexpr in C++17).
+constexpr double pow2(int e) {
+  double r = 1.0;
+  for (; e > 0; --e) r *= 2.0;
+  for (; e < 0; ++e) r /= 2.0;
+  return r;
+}
+
+/// The binary format of a storage type, derived from its facts.
+template <class T>
+struct Format {
+  static constexpr FormatFacts facts = format_facts<T>();
+  static constexpr const char* name = dtype_name(dtype_of<T>());
+  static constexpr int digits = facts.digits;
+  static constexpr double min_normal = pow2(facts.min_normal_exp);
+  static constexpr double max = (2.0 - pow2(1 - facts.digits)) * pow2(facts.max_exp);
+  // The exponents of the smallest subnormal and of the largest value.
+  static constexpr int min_exp = facts.min_normal_exp - (facts.digits - 1), max_exp = facts.max_exp;
 };
-template <>
-struct Format<float> {
-  static constexpr const char* name = "float32";
-  static constexpr int digits = 24;
-  static constexpr double min_normal = FLT_MIN;
-  static constexpr double max = FLT_MAX;
-  static constexpr int min_exp = -149, max_exp = 127;
-};
-template <>
-struct Format<half> {
-  static constexpr const char* name = "float16";
-  static constexpr int digits = 11;
-  static constexpr double min_normal = 6.103515625e-05;  // 2^-14
-  static constexpr double max = 65504.0;
-  static constexpr int min_exp = -24, max_exp = 15;
-};
-template <>
-struct Format<bfloat16> {
-  static constexpr const char* name = "bfloat16";
-  static constexpr int digits = 8;
-  static constexpr double min_normal = FLT_MIN;
-  static constexpr double max = 3.3895313892515355e38;  // 0x7F7F
-  static constexpr int min_exp = -133, max_exp = 127;
-};
+static_assert(Format<double>::max == DBL_MAX && Format<double>::min_normal == DBL_MIN &&
+              Format<double>::min_exp == -1074);
+static_assert(Format<float>::max == FLT_MAX && Format<float>::min_normal == FLT_MIN && Format<float>::min_exp == -149);
+static_assert(Format<half>::max == 65504.0 && Format<half>::min_exp == -24);
+static_assert(Format<bfloat16>::max == 3.3895313892515355e38 && Format<bfloat16>::min_exp == -133);  // 0x7F7F
 
 template <class T>
 double to_double(T v) {

@@ -78,6 +78,16 @@ struct Shape {
   std::size_t rows, channels;
 };
 
+/// x, bias and grad_out of one case of shape s, drawn from seeds seed, seed + 1 and seed + 2.
+template <class T>
+struct BiasCase {
+  std::vector<T> x, bias, go;
+  BiasCase(const Shape& s, std::uint32_t seed)
+      : x(bias_inputs<T>(s.rows * s.channels, seed)),
+        bias(moderate<T>(s.channels, seed + 1, -1.0, 1.0)),
+        go(moderate<T>(s.rows * s.channels, seed + 2, -2.0, 2.0)) {}
+};
+
 template <class T>
 struct BiasRun {
   std::vector<T> y, grad_x, grad_bias;
@@ -102,12 +112,8 @@ BiasRun<T> run_bias(const Params& p, const std::vector<T>& x, const std::vector<
 }
 
 template <class T>
-class CudaBias : public ::testing::Test {
- protected:
-  void SetUp() override { GEM_SKIP_WITHOUT_CUDA(); }
-};
-using StorageTypes = ::testing::Types<double, float, half, bfloat16>;
-TYPED_TEST_SUITE(CudaBias, StorageTypes);
+using CudaBias = testing::CudaTest<T>;
+TYPED_TEST_SUITE(CudaBias, testing::StorageTypes, testing::StorageTypeName);
 
 TYPED_TEST(CudaBias, MatchesUnfusedPairOnTheCpu) {
   using T = TypeParam;
@@ -168,10 +174,7 @@ TYPED_TEST(CudaBias, MatchesUnfusedPairOnTheCpu) {
 TYPED_TEST(CudaBias, GradBiasIsDeterministic) {
   using T = TypeParam;
   const Shape s{1 << 16, 48};
-  const std::size_t n = s.rows * s.channels;
-  const std::vector<T> x = bias_inputs<T>(n, 21);
-  const std::vector<T> bias = moderate<T>(s.channels, 22, -1.0, 1.0);
-  const std::vector<T> go = moderate<T>(n, 23, -2.0, 2.0);
+  const auto& [x, bias, go] = BiasCase<T>(s, 21);
   const Params p = make_egem(2, 1e-2);
   const BiasRun<T> a = run_bias<T>(p, x, bias, go, s, 0);
   const BiasRun<T> b = run_bias<T>(p, x, bias, go, s, 0);
@@ -183,9 +186,7 @@ TYPED_TEST(CudaBias, InPlace) {
   using T = TypeParam;
   const Shape s{129, 24};
   const std::size_t n = s.rows * s.channels;
-  const std::vector<T> x = bias_inputs<T>(n, 31);
-  const std::vector<T> bias = moderate<T>(s.channels, 32, -1.0, 1.0);
-  const std::vector<T> go = moderate<T>(n, 33, -2.0, 2.0);
+  const auto& [x, bias, go] = BiasCase<T>(s, 31);
   const Params p = make_segem(1, 1e-4);
   const BiasRun<T> want = run_bias<T>(p, x, bias, go, s, 0);
   DeviceArray<T> dx(x, 0), db(bias, 0), dgo(go, 0), dgb(s.channels, 0);

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/storage_types.h"
 #include "gem/numeric.h"
 
 namespace gem::testing {
@@ -37,6 +38,14 @@ inline std::string cuda_unavailable_reason() {
     const std::string gem_skip_reason = ::gem::testing::cuda_unavailable_reason();     \
     if (!gem_skip_reason.empty()) GTEST_SKIP() << gem_skip_reason;                     \
   } while (0)
+
+/// The fixture of a typed suite over StorageTypes (common/storage_types.h) that needs a device:
+/// each test skips, saying why, where none is present.
+template <class T>
+class CudaTest : public ::testing::Test {
+ protected:
+  void SetUp() override { GEM_SKIP_WITHOUT_CUDA(); }
+};
 
 inline void cuda_ok(cudaError_t err, const char* what) {
   if (err != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(err));
@@ -119,10 +128,7 @@ bool same_value(T a, T b) {
 
 template <class T>
 const char* dtype_name() {
-  if constexpr (std::is_same_v<T, double>) return "float64";
-  else if constexpr (std::is_same_v<T, float>) return "float32";
-  else if constexpr (std::is_same_v<T, half>) return "float16";
-  else return "bfloat16";
+  return gem::dtype_name(dtype_of<T>());
 }
 
 /// Exponent range of finite values of T (subnormals included), for drawing inputs.

@@ -125,12 +125,8 @@ std::string mismatch_report(const char* what, const Params& p, const std::string
 }
 
 template <class T>
-class CudaElementwise : public ::testing::Test {
- protected:
-  void SetUp() override { GEM_SKIP_WITHOUT_CUDA(); }
-};
-using StorageTypes = ::testing::Types<double, float, half, bfloat16>;
-TYPED_TEST_SUITE(CudaElementwise, StorageTypes);
+using CudaElementwise = testing::CudaTest<T>;
+TYPED_TEST_SUITE(CudaElementwise, testing::StorageTypes, testing::StorageTypeName);
 
 // Both devices evaluate the lane forms (f'' and the binary64 fallback: gem.h) with the same
 // IEEE operations in the same order, so their bits agree (NaN payloads aside).
@@ -281,24 +277,20 @@ TYPED_TEST(CudaElementwise, InPlace) {
   const Params p = make_segem(3, 1e-4);
   for (Quantity op : kOps) {
     const std::vector<T> want = run_cpu<T>(op, p, g, x);
-    {  // out == x
-      DeviceArray<T> dx(x, 1), dg(g, 1);
-      run_gpu<T>(op, p, dg.data(), dx.data(), dx.data(), n);
+    // Runs op with out aliasing x (out_is_x) or grad, on arrays at `offset`; checks the bits.
+    const auto check_in_place = [&](bool out_is_x, std::size_t offset) {
+      DeviceArray<T> dx(x, offset), dg(g, offset);
+      DeviceArray<T>& out = out_is_x ? dx : dg;
+      run_gpu<T>(op, p, dg.data(), dx.data(), out.data(), n);
       sync();
-      const std::vector<T> got = dx.download();
+      const std::vector<T> got = out.download();
       std::size_t differ = 0;
       for (std::size_t i = 0; i < n; ++i) differ += !same_value(got[i], want[i]);
-      EXPECT_EQ(differ, 0u) << "out aliases x: " << mismatch_report("gem::cpu", p, op_name(op), x, got, want, differ);
-    }
-    if (op != Quantity::value) {  // out == grad
-      DeviceArray<T> dx(x, 0), dg(g, 0);
-      run_gpu<T>(op, p, dg.data(), dx.data(), dg.data(), n);
-      sync();
-      const std::vector<T> got = dg.download();
-      std::size_t differ = 0;
-      for (std::size_t i = 0; i < n; ++i) differ += !same_value(got[i], want[i]);
-      EXPECT_EQ(differ, 0u) << "out aliases grad: " << mismatch_report("gem::cpu", p, op_name(op), x, got, want, differ);
-    }
+      EXPECT_EQ(differ, 0u) << (out_is_x ? "out aliases x: " : "out aliases grad: ")
+                            << mismatch_report("gem::cpu", p, op_name(op), x, got, want, differ);
+    };
+    check_in_place(true, 1);
+    if (op != Quantity::value) check_in_place(false, 0);
   }
 }
 

@@ -7,22 +7,15 @@
 #include <string>
 
 #include "gem/torch.h"
+#include "common/error_of.h"
 
 namespace gem {
 namespace {
 
 namespace ops = gem::torch_ext;
-using ::testing::HasSubstr;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const c10::Error& e) {
-    return e.what_without_backtrace();
-  }
-  return "";
-}
+using testing::error_of;
+using ::testing::HasSubstr;
 
 // ---- One eps per channel ----------------------------------------------------------------------
 
@@ -41,17 +34,18 @@ TEST(TorchChannels, EachChannelIsItsOwnOneEpsCall) {
 TEST(TorchChannels, ModulesLearnOneEpsPerChannel) {
   ops::EGEM act(ops::EGEMOptions(1, 0.1).learnable_eps(true).num_parameters(4));
   ASSERT_EQ(act->log_eps.sizes(), (at::IntArrayRef{4}));
-  EXPECT_THAT(error_of([&] { act->eps(); }), HasSubstr("use eps_values()"));
+  EXPECT_THAT(error_of<c10::Error>([&] { act->eps(); }), HasSubstr("use eps_values()"));
   const at::Tensor x = torch::randn({8, 4, 3});
   act->forward(x).sum().backward();
   EXPECT_TRUE((act->log_eps.grad() != 0).all().item<bool>());
   ops::SEGEM last(ops::SEGEMOptions(1, 0.1).learnable_eps(true).num_parameters(3).channel_dim(-1));
   EXPECT_EQ(last->forward(torch::randn({2, 5, 3})).sizes(), (at::IntArrayRef{2, 5, 3}));
-  EXPECT_THAT(error_of([&] {
+  EXPECT_THAT(error_of<c10::Error>([&] {
                 last->forward(torch::randn({2, 3, 5}));
               }),
               HasSubstr("one per channel (5 along dimension 2"));
-  EXPECT_THAT(error_of([&] { ops::EGEM(ops::EGEMOptions(1, 0.1).num_parameters(4)); }), HasSubstr("learnable_eps"));
+  EXPECT_THAT(error_of<c10::Error>([&] { ops::EGEM(ops::EGEMOptions(1, 0.1).num_parameters(4)); }),
+              HasSubstr("learnable_eps"));
 }
 
 // ---- The meta device --------------------------------------------------------------------------
@@ -68,7 +62,7 @@ TEST(TorchMeta, OpsGiveShapesDtypesAndStridesWithoutValues) {
   EXPECT_EQ(grad_x.strides(), x.strides());
   EXPECT_EQ(grad_eps.sizes(), eps.sizes());
   EXPECT_EQ(grad_eps.scalar_type(), at::kFloat);
-  EXPECT_THAT(error_of([&] { ops::forward_eps_tensor(x, Variant::egem, 1, eps.narrow(0, 0, 2)); }),
+  EXPECT_THAT(error_of<c10::Error>([&] { ops::forward_eps_tensor(x, Variant::egem, 1, eps.narrow(0, 0, 2)); }),
               HasSubstr("eps must hold one value or one per channel (3 along dimension 1"));
 }
 
@@ -76,7 +70,7 @@ TEST(TorchMeta, OpsGiveShapesDtypesAndStridesWithoutValues) {
 TEST(TorchMeta, ALearnableEpsOnAnotherDeviceIsNamed) {
   ops::EGEM act(ops::EGEMOptions(1, 1e-3).learnable_eps(true).num_parameters(4));
   const at::Tensor x = torch::empty({5, 4}, torch::TensorOptions().device(at::kMeta));
-  EXPECT_THAT(error_of([&] { act->forward(x); }), HasSubstr("eps is on cpu but x is on meta"));
+  EXPECT_THAT(error_of<c10::Error>([&] { act->forward(x); }), HasSubstr("eps is on cpu but x is on meta"));
 }
 
 // ---- replace_activations ----------------------------------------------------------------------
@@ -135,23 +129,24 @@ TEST(TorchReplaceActivations, ReachesNestedSequentialsAndForwardRunsThem) {
 
 TEST(TorchReplaceActivations, ErrorsChangeNothing) {
   torch::nn::Sequential model = nested_model();
-  EXPECT_THAT(error_of([&] { ops::replace_activations(*model, "egem:N=1"); }), HasSubstr("needs eps"));
+  EXPECT_THAT(error_of<c10::Error>([&] { ops::replace_activations(*model, "egem:N=1"); }), HasSubstr("needs eps"));
   EXPECT_EQ(count_relus(*model), 4);
   // A ReLU held as a member of a custom module cannot be swapped from C++: an error naming it,
   // before any other is replaced.
   torch::nn::Sequential held{torch::nn::ReLU(), Held()};
-  EXPECT_THAT(error_of([&] { ops::replace_activations(*held, "gelu"); }),
+  EXPECT_THAT(error_of<c10::Error>([&] { ops::replace_activations(*held, "gelu"); }),
               HasSubstr("model.1.act is held by a module other than torch::nn::Sequential"));
   EXPECT_EQ(count_relus(*held), 2);
   torch::nn::ReLU bare;
-  EXPECT_THAT(error_of([&] { ops::replace_activations(*bare, "gelu"); }), HasSubstr("the model itself matches"));
+  EXPECT_THAT(error_of<c10::Error>([&] { ops::replace_activations(*bare, "gelu"); }),
+              HasSubstr("the model itself matches"));
 }
 
 TEST(TorchReplaceActivations, ModuleFor) {
   EXPECT_NE(ops::module_for("gem:N=2").ptr()->as<ops::GEMImpl>(), nullptr);
   EXPECT_NE(ops::module_for("segem:N=1,eps=0.5").ptr()->as<ops::SEGEMImpl>(), nullptr);
   EXPECT_NE(ops::module_for("mish").ptr()->as<ops::ActivationImpl>(), nullptr);
-  EXPECT_THAT(error_of([] { ops::module_for("swish"); }), HasSubstr("swish"));
+  EXPECT_THAT(error_of<c10::Error>([] { ops::module_for("swish"); }), HasSubstr("swish"));
 }
 
 }  // namespace

@@ -16,9 +16,12 @@
 #include "gem/spec.h"
 #include "gem/torch.h"
 #include "gem/cpu/kernels.h"
+#include "common/error_of.h"
 
 namespace gem {
 namespace {
+
+using testing::error_of;
 
 namespace ops = gem::torch_ext;
 using testing::GoldenRow;
@@ -214,18 +217,6 @@ TEST(TorchOps, ActivationRunsTorchsOwnBaselines) {
 }
 
 // ---- Errors -----------------------------------------------------------------------------------------
-
-template <class Error, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what_without_backtrace();
-  } catch (const std::exception& e) {
-    return std::string("wrong exception type: ") + e.what();
-  }
-  return "no error";
-}
 
 // HasSubstr keeps the checks readable; messages are compared in full where the issue fixed them.
 #define EXPECT_ERROR(ErrorType, expr, text) EXPECT_THAT(error_of<ErrorType>([&] { (void)(expr); }), ::testing::HasSubstr(text))

@@ -10,8 +10,12 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "common/error_of.h"
 
 namespace gem::train::testing {
+
+using gem::testing::error_of;
+using gem::testing::kNoError;
 
 inline void put_u32_be(std::vector<uint8_t>& b, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<uint8_t>(v >> shift));
@@ -80,16 +84,6 @@ inline void write_tiny_idx_dataset(const std::filesystem::path& dir, int train =
 }
 
 /// A fresh empty folder under the build tree for one test.
-/// The message of the exception that f() throws, or "(no error)".
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 inline std::filesystem::path fresh_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::path(GEM_BINARY_DIR) / "test-output" / "train" / name;

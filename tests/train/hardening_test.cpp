@@ -34,15 +34,7 @@ std::string gem_train() { return std::string(GEM_BINARY_DIR) + "/bin/gem-train";
 
 using testing::error_of;
 using testing::tiny_options;
-
-json train(const TrainOptions& o, const std::filesystem::path& out, bool resume = false, int64_t stop_after = 0,
-           bool restart = false) {
-  DataCache cache;
-  std::ostringstream log;
-  RunRequest request{"tiny", o, out, resume, stop_after};
-  request.restart = restart;
-  return run_training(request, log, cache);
-}
+using testing::train;
 
 // The same tiny run as a recipe file, for the gem-train binary.
 std::filesystem::path write_recipe(const std::filesystem::path& dir, const std::filesystem::path& data,

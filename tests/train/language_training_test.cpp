@@ -13,6 +13,7 @@
 #include "src/train/trainer/metrics.h"
 #include "src/train/trainer/run_training.h"
 #include "train/data_files.h"
+#include "train/tiny_run.h"
 
 namespace gem::train {
 namespace {
@@ -23,38 +24,10 @@ using nlohmann::json;
 std::filesystem::path tutorial_dir() { return default_python_docs_dir() / "tutorial"; }
 
 TrainOptions tiny_lm(const std::string& arch, const std::filesystem::path& cache) {
-  TrainOptions o;
-  o.dataset = "text";
-  o.data_dir = tutorial_dir().string();
-  o.val_fraction = 0.1;
-  o.vocab_size = 512;  // 259 fixed pieces (bytes, <unk>, <mask>, newline) + the rest
-  o.cache_dir = cache.string();
-  o.model = arch;
-  o.activation = "egem:N=2,eps=10";
-  o.language_model.context = 32;
-  o.language_model.layers = 1;
-  o.language_model.heads = 2;
-  o.language_model.embed_dim = 32;
-  o.batch_size = 16;
-  o.eval_batch_size = 64;
-  o.val_tokens = 4096;
-  o.steps_per_epoch = 40;
-  o.epochs = 3;
-  o.optimizer = "adamw";
-  o.lr = 5e-3;
-  o.weight_decay = 0.01;
-  o.warmup_epochs = 0.2;
-  o.grad_clip = 1.0;
-  o.threads = 1;
-  o.log_every = 0;
-  return o;
+  return testing::tiny_language_options(arch, tutorial_dir(), cache);
 }
 
-json train(const TrainOptions& o, const std::filesystem::path& out, bool resume = false, int64_t stop_after = 0) {
-  DataCache cache;
-  std::ostringstream log;
-  return run_training({"tiny-lm", o, out, resume, stop_after}, log, cache);
-}
+using testing::train;
 
 class LanguageTraining : public ::testing::Test {
  protected:

@@ -26,11 +26,11 @@
 namespace gem::train {
 namespace {
 
+namespace proc = gem::testing;  // child processes (common/run_program.h)
+
 using nlohmann::json;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-using ::testing::Not;
-namespace proc = gem::testing;
 
 using testing::error_of;
 

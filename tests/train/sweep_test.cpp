@@ -32,19 +32,27 @@ TEST(RunDir, SlugIsTheCanonicalSpecAsAFolderName) {
   EXPECT_EQ(run_dir("runs", "r", "gem:N=2", 3), std::filesystem::path("runs/r/gem_N2/seed-3"));
 }
 
+/// Writes `recipe` (JSON text) to dir/<name>.json; the options of a sweep of it into dir/<out>.
+SweepOptions sweep_of(const std::filesystem::path& dir, const std::string& name, const std::string& recipe,
+                      const std::string& out) {
+  std::ofstream(dir / (name + ".json")) << recipe;
+  SweepOptions o;
+  o.recipe = (dir / (name + ".json")).string();
+  o.out = dir / out;
+  return o;
+}
+
 TEST(Sweep, RunsEachOnceThenSkipsFinishedRuns) {
   const auto dir = testing::fresh_dir("sweep");
   testing::write_tiny_idx_dataset(dir / "data", 64, 20);
-  std::ofstream(dir / "tiny.json") << R"({
+  SweepOptions o = sweep_of(dir, "tiny", R"({
     "description": "tiny sweep for the tests",
     "train": {"dataset": "mnist", "data_dir": "data", "model": "mlp", "hidden": [8], "epochs": 1,
               "batch_size": 16, "lr": 0.05, "threads": 1},
     "activations": ["relu", "segem:N=1,eps=1e-2"],
     "seeds": [1, 2]
-  })";
-  SweepOptions o;
-  o.recipe = (dir / "tiny.json").string();
-  o.out = dir / "runs";
+  })",
+                            "runs");
   const SweepPlan plan = plan_sweep(o);
   ASSERT_EQ(plan.runs.size(), 4u);
   EXPECT_EQ(plan.runs[1].dir, dir / "runs/tiny/relu/seed-2");
@@ -86,11 +94,9 @@ TEST(Sweep, RunsEachOnceThenSkipsFinishedRuns) {
 
 TEST(Sweep, FailingRunIsReportedAndTheSweepGoesOn) {
   const auto dir = testing::fresh_dir("sweep_fail");
-  std::ofstream(dir / "nodata.json") << R"({"train": {"dataset": "mnist", "data_dir": "missing"},
-                                           "activations": ["relu", "gelu"], "seeds": [1]})";
-  SweepOptions o;
-  o.recipe = (dir / "nodata.json").string();
-  o.out = dir / "runs";
+  SweepOptions o = sweep_of(dir, "nodata", R"({"train": {"dataset": "mnist", "data_dir": "missing"},
+                                           "activations": ["relu", "gelu"], "seeds": [1]})",
+                            "runs");
   std::ostringstream log;
   const SweepResult r = run_sweep(plan_sweep(o), log, in_process_runner());
   EXPECT_EQ(r.ran, 0);
@@ -101,15 +107,13 @@ TEST(Sweep, FailingRunIsReportedAndTheSweepGoesOn) {
 TEST(Sweep, ParallelProcessesGiveTheInProcessMetrics) {
   const auto dir = testing::fresh_dir("sweep_jobs");
   testing::write_tiny_idx_dataset(dir / "data", 64, 20);
-  std::ofstream(dir / "tiny.json") << R"({
+  SweepOptions o = sweep_of(dir, "tiny", R"({
     "train": {"dataset": "mnist", "data_dir": "data", "model": "cnn", "width": 2, "hidden": [8], "epochs": 2,
               "batch_size": 16, "lr": 0.05, "threads": 1, "augment_flip": true},
     "activations": ["egem:N=1,eps=1e-4", "gelu"],
     "seeds": [1, 2]
-  })";
-  SweepOptions o;
-  o.recipe = (dir / "tiny.json").string();
-  o.out = dir / "in-process";
+  })",
+                            "in-process");
   std::ostringstream log;
   EXPECT_EQ(run_sweep(plan_sweep(o), log, in_process_runner()).ran, 4) << log.str();
   o.out = dir / "processes";

@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "src/train/data/rng.h"
@@ -79,6 +80,16 @@ std::vector<TextDocument> generated_documents(int count, int lines, uint64_t see
   for (int i = 0; i < count; ++i)
     docs.push_back({"doc" + std::to_string(i) + ".txt", generated_text(lines, seed * 1000 + static_cast<uint64_t>(i))});
   return docs;
+}
+
+/// A split of generated documents, its byte counts filled in.
+TextSplit generated_split(std::vector<TextDocument> train, std::vector<TextDocument> val) {
+  TextSplit split;
+  split.train = std::move(train);
+  split.val = std::move(val);
+  for (const auto& d : split.train) split.train_bytes += static_cast<int64_t>(d.text.size());
+  for (const auto& d : split.val) split.val_bytes += static_cast<int64_t>(d.text.size());
+  return split;
 }
 
 TokenizerOptions tiny_options(const fs::path& cache, int64_t vocab = 400) {
@@ -380,11 +391,7 @@ TEST(TextTokenizedCorpus, ConcatenatesDocumentsAndLoadsFromTheCache) {
   const auto dir = fresh_dir("text_ids");
   std::ostringstream log;
   const Tokenizer t = tiny_tokenizer(dir, log);
-  TextSplit split;
-  split.train = generated_documents(3, 100, 4);
-  split.val = generated_documents(1, 50, 5);
-  for (const auto& d : split.train) split.train_bytes += static_cast<int64_t>(d.text.size());
-  for (const auto& d : split.val) split.val_bytes += static_cast<int64_t>(d.text.size());
+  TextSplit split = generated_split(generated_documents(3, 100, 4), generated_documents(1, 50, 5));
   std::ostringstream first, second;
   const TokenizedCorpus a = tokenize_corpus(split, t, dir, first);
   std::vector<int64_t> expected;
@@ -412,9 +419,7 @@ TEST(TextTokenizedCorpus, DamagedCacheIsRebuiltWithAWarning) {
   const auto dir = fresh_dir("text_ids_damaged");
   std::ostringstream log;
   const Tokenizer t = tiny_tokenizer(dir, log);
-  TextSplit split;
-  split.train = generated_documents(2, 100, 6);
-  split.val = generated_documents(1, 30, 7);
+  const TextSplit split = generated_split(generated_documents(2, 100, 6), generated_documents(1, 30, 7));
   const TokenizedCorpus good = tokenize_corpus(split, t, dir, log);
   const fs::path ids = dir / ("tokenizer-" + t.fingerprint()) / ("tokens-" + good.fingerprint + "-train.i32");
   const std::string original = read_bytes(ids);

@@ -20,17 +20,12 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 using testing::tiny_options;
+using testing::train;
 
 std::vector<json> reproducible_metrics(const std::filesystem::path& run) {
   std::vector<json> out;
   for (const json& line : read_json_lines(run / "metrics.jsonl")) out.push_back(reproducible_part(epoch_metrics_from_json(line)));
   return out;
-}
-
-json train(const TrainOptions& o, const std::filesystem::path& out, bool resume = false, int64_t stop_after = 0) {
-  DataCache cache;
-  std::ostringstream log;
-  return run_training({"tiny", o, out, resume, stop_after}, log, cache);
 }
 
 // ctest runs each test in its own process, possibly at the same time: every test writes its

@@ -6,16 +6,19 @@
 
 namespace gem::train {
 
-MlpImpl::MlpImpl(const ModelOptions& o) {
+torch::nn::Sequential mlp_layers(int64_t in, const ModelOptions& o) {
   torch::nn::Sequential layers;
-  int64_t in = o.in_channels * o.in_height * o.in_width;
   for (int64_t width : o.hidden) {
     layers->push_back(torch::nn::Linear(in, width));
     layers->push_back(ProbedActivation(o.activation));
     in = width;
   }
   layers->push_back(torch::nn::Linear(in, o.classes));
-  layers_ = register_module("layers", layers);
+  return layers;
+}
+
+MlpImpl::MlpImpl(const ModelOptions& o) {
+  layers_ = register_module("layers", mlp_layers(o.in_channels * o.in_height * o.in_width, o));
   he_initialise(*this);
 }
 

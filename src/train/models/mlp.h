@@ -8,6 +8,10 @@
 
 namespace gem::train {
 
+/// [Linear, activation] per hidden width from `in` features, then Linear to the classes: the
+/// MLP itself, and the head of the CNNs.
+torch::nn::Sequential mlp_layers(int64_t in, const ModelOptions& options);
+
 class MlpImpl : public ClassifierImpl {
  public:
   explicit MlpImpl(const ModelOptions& options);

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "src/train/models/mlp.h"
+
 namespace gem::train {
 
 SmallCnnImpl::SmallCnnImpl(const ModelOptions& o) {
@@ -10,15 +12,7 @@ SmallCnnImpl::SmallCnnImpl(const ModelOptions& o) {
   act1_ = register_module("act1", ProbedActivation(o.activation));
   conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(w, 2 * w, 3).padding(1)));
   act2_ = register_module("act2", ProbedActivation(o.activation));
-  torch::nn::Sequential head;
-  int64_t in = 2 * w * (o.in_height / 4) * (o.in_width / 4);
-  for (int64_t width : o.hidden) {
-    head->push_back(torch::nn::Linear(in, width));
-    head->push_back(ProbedActivation(o.activation));
-    in = width;
-  }
-  head->push_back(torch::nn::Linear(in, o.classes));
-  head_ = register_module("head", head);
+  head_ = register_module("head", mlp_layers(2 * w * (o.in_height / 4) * (o.in_width / 4), o));
   he_initialise(*this);
 }
 

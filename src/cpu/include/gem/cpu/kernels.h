@@ -35,31 +35,6 @@ constexpr int kMaxThreads = 1024;
 /// "threads must be in [0, 1024] (0 = OpenMP's maximum), got <t>" unless 0 <= t <= kMaxThreads.
 void validate_threads(long long threads, const char* who);
 
-template <class T>
-void forward(const Params& p, const T* x, T* y, std::size_t n, int threads = 0);
-
-template <class T>
-void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
-
-template <class T>
-void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
-
-/// which: df_deps, d2f_dx_deps or d2f_deps2 (any other Quantity throws std::invalid_argument).
-/// df/deps is SIMD (include/gem/act/gem_eps_lanes.h); the second derivatives in eps, needed by
-/// second-order autograd only, run the scalar algorithm of gem_eps_grad.h.
-template <class T>
-void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n, int threads = 0);
-
-/// The sum is accumulated over fixed chunks in a fixed order: the same bits for any thread count.
-template <class T>
-double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
-
-/// out = f^(k)(x) for any order 0 <= k <= kMaxDerivativeOrder (gem/act/gem_derivative.h:
-/// k <= 2 the closed forms, higher orders scaled jets), evaluated in binary64 and rounded once
-/// for every k (gem::derivative, the torch op, takes k <= 2 from forward/backward instead).
-template <class T>
-void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, int threads = 0);
-
 /// One eps per channel (validated, channels > 0 values); variant egem or segem.
 struct ChannelEps {
   Variant variant = Variant::egem;
@@ -68,19 +43,45 @@ struct ChannelEps {
   std::size_t channels = 1, inner = 1;
 };
 
+// Each operation, with one eps (Params) and with one eps per channel (ChannelEps).
+
+template <class T>
+void forward(const Params& p, const T* x, T* y, std::size_t n, int threads = 0);
 template <class T>
 void forward(const ChannelEps& a, const T* x, T* y, std::size_t n, int threads = 0);
+
+template <class T>
+void backward(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
 template <class T>
 void backward(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
+
+template <class T>
+void backward_grad2(const Params& p, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
 template <class T>
 void backward_grad2(const ChannelEps& a, const T* grad, const T* x, T* out, std::size_t n, int threads = 0);
+
+/// which: df_deps, d2f_dx_deps or d2f_deps2 (any other Quantity throws std::invalid_argument).
+/// df/deps is SIMD (include/gem/act/gem_eps_lanes.h); the second derivatives in eps, needed by
+/// second-order autograd only, run the scalar algorithm of gem_eps_grad.h.
+template <class T>
+void eps_partial(const Params& p, Quantity which, const T* x, T* out, std::size_t n, int threads = 0);
 template <class T>
 void eps_partial(const ChannelEps& a, Quantity which, const T* x, T* out, std::size_t n, int threads = 0);
-/// grad_in = grad_out f'(x); eps_grad[c] = the sum over channel c of grad_out df/deps, in a fixed
-/// order (the same bits for any thread count).
+
+/// grad_in = grad_out f'(x), and the sum of grad_out df/deps: returned for one eps, written to
+/// eps_grad[c] for channel c. Sums are accumulated over fixed pieces in a fixed order: the same
+/// bits for any thread count.
+template <class T>
+double eps_grads(const Params& p, const T* grad_out, const T* x, T* grad_in, std::size_t n, int threads = 0);
 template <class T>
 void eps_grads(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, double* eps_grad, std::size_t n,
                int threads = 0);
+
+/// out = f^(k)(x) for any order 0 <= k <= kMaxDerivativeOrder (gem/act/gem_derivative.h:
+/// k <= 2 the closed forms, higher orders scaled jets), evaluated in binary64 and rounded once
+/// for every k (gem::derivative, the torch op, takes k <= 2 from forward/backward instead).
+template <class T>
+void derivative(const Params& p, int k, const T* x, T* out, std::size_t n, int threads = 0);
 
 /// The plain scalar path (one element at a time through include/gem/act/gem.h), single
 /// threaded: the reference every other path is tested against.

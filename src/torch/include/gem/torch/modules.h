@@ -68,12 +68,16 @@ class GEMImpl : public torch::nn::Cloneable<GEMImpl> {
 };
 TORCH_MODULE(GEM);
 
-/// E-GEM_{N,eps}(x) = x^(2N+1)/(eps + x^(2N)) for x > 0, else 0.
-class EGEMImpl : public torch::nn::Cloneable<EGEMImpl> {
+/// E-GEM or SE-GEM (kVariant) with a fixed or learnable eps: one, or one per channel.
+template <Variant kVariant>
+class EpsGemImpl : public torch::nn::Cloneable<EpsGemImpl<kVariant>> {
  public:
-  explicit EGEMImpl(const EGEMOptions& options = {});
-  EGEMImpl(int64_t N, double eps, bool learnable_eps = false)
-      : EGEMImpl(EGEMOptions(N, eps).learnable_eps(learnable_eps)) {}
+  /// "gem::EGEM" or "gem::SEGEM", in messages and printing.
+  static constexpr const char* kName = kVariant == Variant::egem ? "gem::EGEM" : "gem::SEGEM";
+
+  explicit EpsGemImpl(const EpsGemOptions& options = {});
+  EpsGemImpl(int64_t N, double eps, bool learnable_eps = false)
+      : EpsGemImpl(EpsGemOptions(N, eps).learnable_eps(learnable_eps)) {}
   void reset() override;
   at::Tensor forward(const at::Tensor& x);
   void pretty_print(std::ostream& stream) const override;
@@ -83,35 +87,21 @@ class EGEMImpl : public torch::nn::Cloneable<EGEMImpl> {
   /// eps now as a tensor: one value, or one per channel (no gradient).
   at::Tensor eps_values() const;
 
-  EGEMOptions options;
+  EpsGemOptions options;
   at::Tensor log_eps;  // the parameter when learnable, else undefined
 
  private:
   Params params_;
 };
+extern template class EpsGemImpl<Variant::egem>;
+extern template class EpsGemImpl<Variant::segem>;
+
+/// E-GEM_{N,eps}(x) = x^(2N+1)/(eps + x^(2N)) for x > 0, else 0.
+using EGEMImpl = EpsGemImpl<Variant::egem>;
 TORCH_MODULE(EGEM);
 
 /// SE-GEM_{N,eps}(x) = x for x >= 0, x eps/(eps + x^(2N)) for x < 0.
-class SEGEMImpl : public torch::nn::Cloneable<SEGEMImpl> {
- public:
-  explicit SEGEMImpl(const SEGEMOptions& options = {});
-  SEGEMImpl(int64_t N, double eps, bool learnable_eps = false)
-      : SEGEMImpl(SEGEMOptions(N, eps).learnable_eps(learnable_eps)) {}
-  void reset() override;
-  at::Tensor forward(const at::Tensor& x);
-  void pretty_print(std::ostream& stream) const override;
-  /// eps now: exp(log_eps) when learnable, else options.eps(). With one eps per channel, throws:
-  /// use eps_values().
-  double eps() const;
-  /// eps now as a tensor: one value, or one per channel (no gradient).
-  at::Tensor eps_values() const;
-
-  SEGEMOptions options;
-  at::Tensor log_eps;  // the parameter when learnable, else undefined
-
- private:
-  Params params_;
-};
+using SEGEMImpl = EpsGemImpl<Variant::segem>;
 TORCH_MODULE(SEGEM);
 
 /// Any activation spec: relu, gelu, silu, mish, elu, leaky_relu run torch's own functions,
