@@ -64,7 +64,13 @@ int main(int argc, char** argv) {
                   "Runs at a time; above 1 each run is a gem-train process (give each --threads 1)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  run->add_option("--gem-train", gem_train, "gem-train program for --jobs > 1 (default: beside gem-sweep)");
+  int nproc_per_run = 1;
+  run->add_option("--nproc-per-run", nproc_per_run,
+                  "Train each run on this many local ranks (gem-train --nproc-per-node; processes, not in-process)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  run->add_option("--gem-train", gem_train,
+                  "gem-train program for --jobs > 1 or --nproc-per-run > 1 (default: beside gem-sweep)");
   run->add_flag("--restart-changed", sweep.restart_changed,
                 "Train afresh the runs whose folder holds a run made with other options (default: refuse)");
   gem::train_cli::FieldFlags fields(*run, {"activation", "seed"});
@@ -127,8 +133,9 @@ int main(int argc, char** argv) {
       gem::train::keep_freed_memory();
       const std::filesystem::path worker =
           gem_train.empty() ? beside_this_program("gem-train") : std::filesystem::path(gem_train);
-      const gem::train::Runner runner =
-          jobs == 1 ? gem::train::in_process_runner() : gem::train_cli::gem_train_runner(worker, plan.recipe.file);
+      const gem::train::Runner runner = jobs == 1 && nproc_per_run == 1
+                                            ? gem::train::in_process_runner()
+                                            : gem::train_cli::gem_train_runner(worker, plan.recipe.file, nproc_per_run);
       const gem::train::SweepResult result = gem::train::run_sweep(plan, std::cout, runner, jobs);
       if (result.interrupted != 0) return 128 + result.interrupted;
       return result.failures.empty() && result.diverged.empty() ? 0 : kExitFailure;

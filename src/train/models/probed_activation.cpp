@@ -49,10 +49,16 @@ DeadUnitProbe::DeadUnitProbe(torch::nn::Module& model, bool on) : layers_(activa
     for (auto& layer : layers_) layer->start_probe();
 }
 
-DeadUnitProbe::Count DeadUnitProbe::finish() {
+DeadUnitProbe::Count DeadUnitProbe::finish(const std::function<void(std::vector<torch::Tensor>&)>& combine) {
   Count c;
   if (!on_) return c;
   c.measured = true;
+  if (combine) {
+    std::vector<torch::Tensor> masks;
+    for (auto& layer : layers_) masks.push_back(layer->alive().to(torch::kFloat));
+    combine(masks);
+    for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->alive() = masks[i].ne(0);
+  }
   for (auto& layer : layers_) {
     layer->stop_probe();
     c.units += layer->units();

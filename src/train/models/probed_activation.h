@@ -14,6 +14,7 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ class ProbedActivationImpl : public torch::nn::Module {
   /// Units seen by the last probed pass (0 before any), and how many of them passed no gradient.
   int64_t units() const;
   int64_t dead_units() const;
+  /// The last probed pass's per-channel mask (bool; undefined before any), to combine with others'.
+  torch::Tensor& alive() { return alive_; }
 
  private:
   gem::torch_ext::Activation act_{nullptr};
@@ -55,7 +58,10 @@ class DeadUnitProbe {
     bool measured = false;
     int64_t dead_units = 0, units = 0;
   };
-  Count finish();
+  /// Ends the pass. combine (may be empty) gets each layer's per-channel "passed gradient" mask
+  /// as float32 (1 alive, 0 dead) and may replace it in place: the elementwise maximum over the
+  /// ranks of a distributed evaluation, so a unit is dead only where it is dead on every rank.
+  Count finish(const std::function<void(std::vector<torch::Tensor>&)>& combine = {});
 
  private:
   std::vector<std::shared_ptr<ProbedActivationImpl>> layers_;

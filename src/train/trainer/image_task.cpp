@@ -13,8 +13,8 @@ namespace {
 
 class ImageTask : public TrainingTask {
  public:
-  ImageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache)
-      : o_(o), device_(device), data_(cache.get(data_options(o))) {
+  ImageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache, Communicator& comm)
+      : o_(o), device_(device), data_(cache.get(data_options(o))), comm_(comm) {
     model_ = make_model(model_options(o, data_.channels, data_.height, data_.width, data_.classes));
     model_->to(device);
     optimizer_ = make_optimizer(o, *model_);
@@ -32,17 +32,34 @@ class ImageTask : public TrainingTask {
                                static_cast<uint64_t>(o_.seed), epoch);
     return run_train_epoch(
         *model_, *optimizer_, batches.size(), o_.log_every, lr_at,
-        [&](int64_t s) { return classifier_forward_backward(*model_, batches.batch(s), device_); }, on_step,
-        o_.grad_clip);
+        [&](int64_t s) {
+          // Every rank draws the same global batch and trains on its rows of it.
+          const Batch whole = batches.batch(s);
+          const int64_t n = whole.labels.size(0);
+          const Shard mine = shard_of(n, comm_.rank(), comm_.size());
+          if (mine.count == 0) {  // a short last batch with nothing for this rank: zero sums
+            DeviceTotals none;
+            const torch::Tensor zero = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(device_));
+            none.add(zero, zero, 0, 0);
+            return none;
+          }
+          if (mine.count == n) return classifier_forward_backward(*model_, whole, device_);
+          const Batch part{whole.images.narrow(0, mine.begin, mine.count),
+                           whole.labels.narrow(0, mine.begin, mine.count)};
+          return classifier_forward_backward(*model_, part, device_,
+                                             static_cast<double>(mine.count) / static_cast<double>(n));
+        },
+        on_step, o_.grad_clip, comm_);
   }
 
   EvalStats evaluate() override {
     const TensorSet& set = data_.test;
     const int64_t size = o_.eval_batch_size;
+    const Shard mine = evaluation_share((set.size() + size - 1) / size, comm_, size);
     return run_evaluation(
-        *model_, (set.size() + size - 1) / size,
+        *model_, mine.count,
         [&](int64_t b) {
-          const int64_t first = b * size, n = std::min(size, set.size() - first);
+          const int64_t first = (mine.begin + b) * size, n = std::min(size, set.size() - first);
           const torch::Tensor x = set.images.narrow(0, first, n).to(device_),
                               y = set.labels.narrow(0, first, n).to(device_);
           const torch::Tensor logits = model_->forward(x);
@@ -52,7 +69,7 @@ class ImageTask : public TrainingTask {
                 logits.argmax(1).eq(y).sum(), n, n);
           return t;
         },
-        o_.dead_units);
+        o_.dead_units, comm_);
   }
 
   nlohmann::json description() const override {
@@ -76,17 +93,19 @@ class ImageTask : public TrainingTask {
   TrainOptions o_;
   torch::Device device_;
   const PreparedData& data_;
+  Communicator& comm_;
   Classifier model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 
 }  // namespace
 
-DeviceTotals classifier_forward_backward(ClassifierImpl& model, const Batch& batch, const torch::Device& device) {
+DeviceTotals classifier_forward_backward(ClassifierImpl& model, const Batch& batch, const torch::Device& device,
+                                         double share) {
   const torch::Tensor x = batch.images.to(device), y = batch.labels.to(device);
   const torch::Tensor logits = model.forward(x);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-  loss.backward();
+  (share == 1.0 ? loss : loss * share).backward();
   const int64_t n = batch.labels.size(0);
   DeviceTotals t;
   t.add(loss.detach().to(torch::kDouble) * static_cast<double>(n), logits.argmax(1).eq(y).sum(), n, n);
@@ -94,9 +113,9 @@ DeviceTotals classifier_forward_backward(ClassifierImpl& model, const Batch& bat
 }
 
 std::unique_ptr<TrainingTask> make_image_task(const TrainOptions& options, const torch::Device& device,
-                                              DataCache& cache, std::ostream& log) {
+                                              DataCache& cache, std::ostream& log, Communicator& comm) {
   (void)log;
-  return std::make_unique<ImageTask>(options, device, cache);
+  return std::make_unique<ImageTask>(options, device, cache, comm);
 }
 
 }  // namespace gem::train

@@ -20,8 +20,9 @@ namespace {
 
 class LanguageTask : public TrainingTask {
  public:
-  LanguageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache, std::ostream& log)
-      : o_(o), device_(device), text_(cache.text(text_data_options(o), log)) {
+  LanguageTask(const TrainOptions& o, const torch::Device& device, DataCache& cache, std::ostream& log,
+               Communicator& comm)
+      : o_(o), device_(device), text_(cache.text(text_data_options(o), log)), comm_(comm) {
     model_ = make_language_model(transformer_options(o, text_.tokenizer.vocab_size()));
     model_->to(device);
     optimizer_ = make_optimizer(o, *model_, /*decay_matrices_only=*/true);
@@ -49,25 +50,37 @@ class LanguageTask : public TrainingTask {
         const auto index = static_cast<uint64_t>((epoch * o_.steps_per_epoch + s) * o_.grad_accumulation + micro);
         const auto starts = random_window_starts(text_.tokens.train.numel(), window_, o_.batch_size,
                                                  derive_seed(seed, Stream::token_windows, index));
-        const TokenBatch batch = make_batch(text_.tokens.train, starts, derive_seed(seed, Stream::masking, index));
-        const DeviceTotals t = forward_totals(batch);
-        // The step's gradient is that of the mean loss over all its predicted tokens.
-        (t.loss_sum / static_cast<double>(std::max<int64_t>(1, t.count * o_.grad_accumulation))).backward();
+        // Every rank draws the same global batch (its masks included) and trains on its rows.
+        const TokenBatch whole = make_batch(text_.tokens.train, starts, derive_seed(seed, Stream::masking, index));
+        const Shard mine = shard_of(o_.batch_size, comm_.rank(), comm_.size());
+        const bool all = mine.count == o_.batch_size;
+        const int64_t predicted = all ? 0 : whole.targets.ne(kIgnoreIndex).sum().item<int64_t>();
+        const TokenBatch part = all ? whole
+                                    : TokenBatch{whole.inputs.narrow(0, mine.begin, mine.count),
+                                                 whole.targets.narrow(0, mine.begin, mine.count)};
+        const DeviceTotals t = forward_totals(part);
+        // The step's gradient is that of the mean loss over all its predicted tokens (of every
+        // rank's rows: the ranks' gradients sum to it).
+        const int64_t denominator = (all ? t.count : predicted) * o_.grad_accumulation;
+        (t.loss_sum / static_cast<double>(std::max<int64_t>(1, denominator))).backward();
         totals.add(t);
       }
       return totals;
     };
-    return run_train_epoch(*model_, *optimizer_, o_.steps_per_epoch, o_.log_every, lr_at, step, on_step, o_.grad_clip);
+    return run_train_epoch(*model_, *optimizer_, o_.steps_per_epoch, o_.log_every, lr_at, step, on_step, o_.grad_clip,
+                           comm_);
   }
 
   EvalStats evaluate() override {
     const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.language_model.context) : 0;
     const auto starts = eval_window_starts(text_.tokens.val.numel(), window_, max_windows);
     const auto size = static_cast<size_t>(o_.eval_batch_size);
+    const Shard mine =
+        evaluation_share(static_cast<int64_t>((starts.size() + size - 1) / size), comm_, o_.eval_batch_size);
     return run_evaluation(
-        *model_, static_cast<int64_t>((starts.size() + size - 1) / size),
+        *model_, mine.count,
         [&](int64_t b) {
-          const size_t first = static_cast<size_t>(b) * size, last = std::min(starts.size(), first + size);
+          const size_t first = static_cast<size_t>(mine.begin + b) * size, last = std::min(starts.size(), first + size);
           const std::vector<int64_t> part(starts.begin() + static_cast<std::ptrdiff_t>(first),
                                           starts.begin() + static_cast<std::ptrdiff_t>(last));
           // The same masks in every evaluation and every run of a sweep: seeded by subset_seed.
@@ -77,7 +90,7 @@ class LanguageTask : public TrainingTask {
                                      std::numeric_limits<uint32_t>::max() + static_cast<uint64_t>(first)));
           return forward_totals(batch);
         },
-        o_.dead_units);
+        o_.dead_units, comm_);
   }
 
   nlohmann::json description() const override {
@@ -157,6 +170,7 @@ class LanguageTask : public TrainingTask {
   TrainOptions o_;
   torch::Device device_;
   const PreparedText& text_;
+  Communicator& comm_;
   LanguageModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   int64_t window_ = 0;
@@ -178,8 +192,8 @@ TextDataOptions text_data_options(const TrainOptions& o) {
 }
 
 std::unique_ptr<TrainingTask> make_language_task(const TrainOptions& options, const torch::Device& device,
-                                                 DataCache& cache, std::ostream& log) {
-  return std::make_unique<LanguageTask>(options, device, cache, log);
+                                                 DataCache& cache, std::ostream& log, Communicator& comm) {
+  return std::make_unique<LanguageTask>(options, device, cache, log, comm);
 }
 
 }  // namespace gem::train

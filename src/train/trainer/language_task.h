@@ -15,7 +15,7 @@
 namespace gem::train {
 
 std::unique_ptr<TrainingTask> make_language_task(const TrainOptions& options, const torch::Device& device,
-                                                 DataCache& cache, std::ostream& log);
+                                                 DataCache& cache, std::ostream& log, Communicator& comm);
 
 /// The text dataset of the options (corpus, split, tokenizer settings).
 TextDataOptions text_data_options(const TrainOptions& options);

@@ -7,12 +7,17 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <memory>
 #include <new>
 #include <stdexcept>
 
 #include "src/support/folder_lock.h"
 #include "src/support/memory.h"
+#include "src/support/temp_file.h"
+#include "src/train/distributed/replicate.h"
 #include "src/train/data/dataset.h"
+#include "src/train/data/file_bytes.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
 #include "src/train/trainer/fields.h"
@@ -70,6 +75,27 @@ std::string describe(const NonFiniteLoss& d, const char* held_out) {
                           " in the evaluation after epoch " + std::to_string(d.epoch);
 }
 
+/// An ostream that drops what it is given: the log of ranks other than 0.
+class NullStream : public std::ostream {
+ public:
+  NullStream() : std::ostream(nullptr) {}
+};
+
+std::string comm_rank_text(const Communicator& comm) {
+  return "rank " + std::to_string(comm.rank()) + " of " + std::to_string(comm.size());
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+void write_file_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out.flush()) throw std::runtime_error("cannot write the checkpoint copy " + path.string());
+}
+
 const char* const kDivergedAdvice =
     "; try a smaller --lr, a longer --warmup-epochs or --grad-clip 1, in another --out (or --restart)";
 
@@ -109,9 +135,22 @@ const PreparedText& DataCache::text(const TextDataOptions& options, std::ostream
   return *slot;
 }
 
-json run_training(const RunRequest& request, std::ostream& log, DataCache& cache) {
+json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& cache) {
   const TrainOptions& o = request.options;
   validate(o);
+  static const std::shared_ptr<Communicator> one_process = single_process();
+  Communicator& comm = request.comm ? *request.comm : *one_process;
+  const bool root = comm.is_root();
+  if (o.batch_size % comm.size() != 0)
+    throw std::invalid_argument("--batch-size " + std::to_string(o.batch_size) + " does not split evenly over " +
+                                std::to_string(comm.size()) +
+                                " ranks: the batch size is the global batch, so use a "
+                                "multiple of " +
+                                std::to_string(comm.size()));
+  // Only rank 0 speaks (every rank computes the same numbers); the others' errors still reach
+  // their standard error through the tool.
+  NullStream quiet;
+  std::ostream& log = root ? rank_log : quiet;
   const std::string activation = canonical_feed_forward(o.activation);
   const std::filesystem::path checkpoint_path = request.out / "checkpoint.pt", summary_path = request.out / "summary.json",
                               metrics_path = request.out / "metrics.jsonl";
@@ -119,47 +158,69 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   json options_now = to_json(o);
   options_now["activation"] = activation;  // recorded in canonical form
 
-  // One writer per run folder while this run lasts; then the folder must hold this run or none.
-  const support::FolderLock lock(request.out, "gem-train " + tag.substr(1, tag.size() - 3));
-  remove_stale_temporaries(request.out);
-  RunFolder folder = inspect_run_folder(request.out);
-  if (request.restart && folder.has_run) {
-    clear_run_folder(request.out);
-    log << tag << "--restart: discarded the run " << request.out.string() << " held\n";
-    folder = RunFolder{};
-  }
-  if (folder.has_run) {
-    const auto differences = run_differences(folder, request.recipe, options_now);
-    if (!differences.empty()) throw std::invalid_argument(differences_message(request.out, differences, "--restart"));
-    if (!request.resume)
-      throw std::invalid_argument(request.out.string() + " already holds this run (" +
-                                  (folder.finished ? "finished: summary.json" : "unfinished") +
-                                  "); pass --resume to " + (folder.finished ? "keep its result" : "continue it") +
-                                  ", --restart to discard it and train afresh, or choose another --out");
-    if (folder.diverged)
-      throw TrainingDiverged(request.out.string() + " holds this run, which diverged (" + diverged_reason(folder) +
-                             "): there is nothing to resume" + kDivergedAdvice);
-    if (folder.finished) {
-      log << tag << "already finished: " << summary_path.string() << "\n";
-      return folder.summary;
+  // Rank 0 owns the run folder: one writer while this run lasts; then the folder must hold this
+  // run or none. It tells the other ranks whether to train (kTrain), that the run is already
+  // finished, or that it refused the folder (its message says why).
+  enum Start : int64_t { kTrain = 0, kFinished = 1, kRefused = 2 };
+  std::unique_ptr<support::FolderLock> lock;
+  RunFolder folder;
+  if (root) {
+    try {
+      lock = std::make_unique<support::FolderLock>(request.out, "gem-train " + tag.substr(1, tag.size() - 3));
+      remove_stale_temporaries(request.out);
+      folder = inspect_run_folder(request.out);
+      if (request.restart && folder.has_run) {
+        clear_run_folder(request.out);
+        log << tag << "--restart: discarded the run " << request.out.string() << " held\n";
+        folder = RunFolder{};
+      }
+      if (folder.has_run) {
+        const auto differences = run_differences(folder, request.recipe, options_now);
+        if (!differences.empty())
+          throw std::invalid_argument(differences_message(request.out, differences, "--restart"));
+        if (!request.resume)
+          throw std::invalid_argument(request.out.string() + " already holds this run (" +
+                                      (folder.finished ? "finished: summary.json" : "unfinished") +
+                                      "); pass --resume to " + (folder.finished ? "keep its result" : "continue it") +
+                                      ", --restart to discard it and train afresh, or choose another --out");
+        if (folder.diverged)
+          throw TrainingDiverged(request.out.string() + " holds this run, which diverged (" + diverged_reason(folder) +
+                                 "): there is nothing to resume" + kDivergedAdvice);
+      }
+      // The folder is bound to this run from now on (the full record follows once the data is loaded).
+      const json identity = {
+          {"recipe", request.recipe}, {"activation", activation}, {"seed", o.seed}, {"options", options_now}};
+      if (!folder.finished && !std::filesystem::exists(request.out / "options.json"))
+        write_json_atomically(request.out / "options.json", identity);
+    } catch (...) {
+      broadcast_integer(kRefused, comm);
+      throw;
     }
   }
-
-  // The folder is bound to this run from now on (the full record follows once the data is loaded).
-  const json identity = {{"recipe", request.recipe}, {"activation", activation}, {"seed", o.seed},
-                         {"options", options_now}};
-  if (!std::filesystem::exists(request.out / "options.json")) write_json_atomically(request.out / "options.json", identity);
+  const int64_t start = broadcast_integer(folder.finished ? kFinished : kTrain, comm);
+  if (start == kRefused)
+    throw std::runtime_error(comm_rank_text(comm) + ": rank 0 refused the run folder (its message says why)");
+  if (start == kFinished) {
+    log << tag << "already finished: " << summary_path.string() << "\n";
+    return root ? folder.summary : json();
+  }
 
   // threads 0 means torch's own default, also after an earlier run of this process set another count.
   static const int torch_default_threads = at::get_num_threads();
   at::set_num_threads(o.threads > 0 ? static_cast<int>(o.threads) : torch_default_threads);
   const int threads = at::get_num_threads();
-  const torch::Device device = choose_device(o.device);
+  torch::Device device = choose_device(o.device);
+  if (comm.size() > 1 && device.is_cuda())
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.local_rank()));
 
   torch::manual_seed(static_cast<uint64_t>(o.seed));
   std::unique_ptr<TrainingTask> task;
+  // The first rank of each machine fills the data and token caches; the others then read them.
+  const bool fills_caches = comm.local_rank() == 0;
+  if (!fills_caches) comm.barrier();
   try {
-    task = make_task(o, device, cache, log);
+    task = make_task(o, device, cache, log, comm);
+    if (fills_caches) comm.barrier();
   } catch (const std::exception& e) {
     // Allocation failures from LibTorch (c10::Error) or the standard library: name the sizes.
     const std::string what = e.what();
@@ -175,21 +236,35 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
 
   TrainingState state;
   state.options = options_now;
-  if (request.resume && std::filesystem::exists(checkpoint_path)) {
-    check_checkpoint_run(read_checkpoint_state(checkpoint_path).options, request.recipe, state.options, checkpoint_path,
-                         log);
-    const TrainingState saved = load_checkpoint(checkpoint_path, task->model(), task->optimizer(), device);
+  // Rank 0 decides whether to resume and sends the checkpoint's bytes to the others.
+  const bool resuming =
+      broadcast_integer(root && request.resume && std::filesystem::exists(checkpoint_path) ? 1 : 0, comm) == 1;
+  if (resuming) {
+    if (root)
+      check_checkpoint_run(read_checkpoint_state(checkpoint_path).options, request.recipe, state.options,
+                           checkpoint_path, log);
+    const std::string bytes = broadcast_bytes(root ? file_text(checkpoint_path) : std::string(), comm);
+    std::unique_ptr<support::TempFile> copy;
+    if (!root) {
+      copy = std::make_unique<support::TempFile>(std::filesystem::temp_directory_path(), "gem-checkpoint", ".pt");
+      write_file_bytes(copy->path(), bytes);
+    }
+    const TrainingState saved =
+        load_checkpoint(root ? checkpoint_path : copy->path(), task->model(), task->optimizer(), device);
     state.epochs_done = saved.epochs_done;
     state.history = saved.history;
     state.seconds = saved.seconds;
     log << tag << "resuming after epoch " << state.epochs_done << " of " << o.epochs << " from "
         << checkpoint_path.string() << "\n";
   }
+  broadcast_model(task->model(), comm);  // every rank starts from rank 0's weights
   std::vector<json> lines;
   for (const auto& m : state.history) lines.push_back(to_json(m));
-  write_json_lines_atomically(metrics_path, lines);  // drops lines of an epoch the checkpoint lacks
+  if (root) write_json_lines_atomically(metrics_path, lines);  // drops lines of an epoch the checkpoint lacks
 
-  json extra = {{"options", state.options}, {"device", device.str()}, {"threads", threads}};
+  json extra = {
+      {"options", state.options}, {"device", device.str()}, {"threads", threads}, {"world_size", comm.size()}};
+  if (comm.size() > 1) extra["dist_backend"] = comm.backend();
   const json description = task->description();
   for (const auto& [key, value] : description.items()) extra[key] = value;
   extra["torch_version"] = TORCH_VERSION;
@@ -197,9 +272,11 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
   options_file["recipe"] = request.recipe;
   options_file["activation"] = activation;
   options_file["seed"] = o.seed;
-  write_json_atomically(request.out / "options.json", options_file);
+  if (root) write_json_atomically(request.out / "options.json", options_file);
   if (state.epochs_done == 0)
-    log << tag << task->banner() << ", " << device.str() << ", " << threads << " threads\n";
+    log << tag << task->banner() << ", " << device.str() << ", " << threads << " threads"
+        << (comm.size() > 1 ? ", " + std::to_string(comm.size()) + " ranks (" + comm.backend() + ")" : std::string())
+        << "\n";
 
   const int64_t steps_per_epoch = task->steps_per_epoch();
   double session_train_seconds = 0, last_eval_seconds = 0;
@@ -246,8 +323,10 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
       state.epochs_done = epoch + 1;
       state.seconds += train.seconds + eval.seconds;
       lines.push_back(to_json(m));
-      write_json_lines_atomically(metrics_path, lines);
-      save_checkpoint(checkpoint_path, task->model(), task->optimizer(), state);
+      if (root) {
+        write_json_lines_atomically(metrics_path, lines);
+        save_checkpoint(checkpoint_path, task->model(), task->optimizer(), state);
+      }
       log << tag << "epoch " << m.epoch << "/" << o.epochs << ": train loss " << fixed(m.train_loss, 4) << " acc "
           << percent(m.train_accuracy) << " | " << held_out << " loss " << fixed(m.test_loss, 4)
           << (o.model == "gpt" ? " ppl " + fixed(std::exp(m.test_loss), 2) : std::string()) << " acc "
@@ -269,7 +348,7 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     summary["diverged_step"] = d.step;
     summary["epochs_completed"] = state.epochs_done;
     summary["seconds"] = state.seconds;
-    write_json_atomically(summary_path, summary);
+    if (root) write_json_atomically(summary_path, summary);
     log << tag << "diverged: " << reason << "; stopped, "
         << (state.epochs_done > 0 ? "the checkpoint of epoch " + std::to_string(state.epochs_done) + " is kept"
                                   : std::string("no epoch had finished"))
@@ -277,10 +356,11 @@ json run_training(const RunRequest& request, std::ostream& log, DataCache& cache
     throw TrainingDiverged("training diverged: " + reason + " (" + request.out.string() + ")" + kDivergedAdvice);
   }
 
+  if (comm.size() > 1) extra["communication_seconds"] = comm.seconds_communicating();  // this session, rank 0
   json summary = make_summary({request.recipe, activation, o.seed}, state.history, state.seconds, extra);
   const json summary_extra = task->summary_extra(state.history);
   for (const auto& [key, value] : summary_extra.items()) summary[key] = value;
-  write_json_atomically(summary_path, summary);
+  if (root) write_json_atomically(summary_path, summary);
   log << tag << "done: " << held_out << " accuracy " << percent(summary["test_accuracy"].get<double>()) << " (best "
       << percent(summary["best_test_accuracy"].get<double>()) << " at epoch " << summary["best_epoch"].get<int64_t>()
       << "), " << held_out << " loss " << fixed(summary["test_loss"].get<double>(), 4)

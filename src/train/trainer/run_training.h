@@ -20,6 +20,7 @@
 #include <string>
 
 #include "src/train/data/batches.h"
+#include "src/train/distributed/communicator.h"
 #include "src/train/text/prepared_text.h"
 #include "src/train/trainer/train_options.h"
 
@@ -33,6 +34,9 @@ struct RunRequest {
   int64_t stop_after_epochs = 0;  // > 0: end this session after that many epochs (checkpoint
                                   // kept, no summary); a later resume goes on
   bool restart = false;           // discard the run the folder holds (whatever its options), start afresh
+  /// The data-parallel job this process is a rank of (distributed/communicator.h); null: one
+  /// process. Rank 0 alone writes the run folder; every rank returns the same summary.
+  std::shared_ptr<Communicator> comm;
 };
 
 /// A loaded, normalised dataset.

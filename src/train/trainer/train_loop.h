@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "src/train/distributed/communicator.h"
+
 namespace gem::train {
 
 /// What a step or a batch leaves on the device: its loss summed over `count` predictions and
@@ -50,25 +52,30 @@ struct EvalStats {
 /// A step's forward and backward passes (its gradient accumulated, not applied): the task's part.
 using ForwardBackward = std::function<DeviceTotals()>;
 
-/// One optimizer step: learning rate `lr`, zeroed gradients, forward_backward(), the global
-/// gradient norm clipped to grad_clip (> 0), the update. Nothing is read back.
+/// One optimizer step: learning rate `lr`, zeroed gradients, forward_backward() (on this rank's
+/// rows, its loss weighted by their share of the batch), the gradients summed over the ranks of
+/// `comm` (when given), the global gradient norm clipped to grad_clip (> 0), the update. Nothing
+/// is read back.
 DeviceTotals optimizer_step(torch::nn::Module& model, torch::optim::Optimizer& optimizer, double lr, double grad_clip,
-                            const ForwardBackward& forward_backward);
+                            const ForwardBackward& forward_backward, Communicator* comm = nullptr);
 
 /// An epoch of `steps` optimizer steps in train mode; step s has learning rate lr_at(s) and runs
-/// step(s). Every `read_every` steps (<= 0: 100) and after the last, the losses since the last
-/// read come back in one transfer and on_step (may be empty) runs for each of those steps in
-/// order; an exception from it ends the epoch there.
+/// step(s) (this rank's share of the step's batch). Every `read_every` steps (<= 0: 100) and
+/// after the last, the losses since the last read come back in one transfer, summed over the
+/// ranks of `comm`, and on_step (may be empty) runs for each of those steps in order, with the
+/// same numbers on every rank; an exception from it ends the epoch there.
 TrainStats run_train_epoch(torch::nn::Module& model, torch::optim::Optimizer& optimizer, int64_t steps,
                            int64_t read_every, const std::function<double(int64_t)>& lr_at,
                            const std::function<DeviceTotals(int64_t)>& step,
-                           const std::function<void(const StepProgress&)>& on_step, double grad_clip);
+                           const std::function<void(const StepProgress&)>& on_step, double grad_clip,
+                           Communicator& comm);
 
-/// An evaluation of `batches` batches, batch(b) each, in eval mode under NoGradGuard (the model
-/// back in train mode after); probe_dead_units: also the dead units over the whole pass. The
-/// sums come back once, at the end.
+/// An evaluation of `batches` batches (this rank's share), batch(b) each, in eval mode under
+/// NoGradGuard (the model back in train mode after); probe_dead_units: also the dead units over
+/// the whole pass. The sums come back once, at the end, summed over the ranks of `comm` (a unit
+/// is dead when it is dead on every rank's share).
 EvalStats run_evaluation(torch::nn::Module& model, int64_t batches, const std::function<DeviceTotals(int64_t)>& batch,
-                         bool probe_dead_units);
+                         bool probe_dead_units, Communicator& comm);
 
 /// Sets every parameter group's learning rate.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "src/train/distributed/communicator.h"
+#include "src/train/distributed/shard.h"
 #include "src/train/trainer/metrics.h"
 #include "src/train/trainer/train_loop.h"
 #include "src/train/trainer/train_options.h"
@@ -53,9 +55,14 @@ class TrainingTask {
   }
 };
 
-/// The task of `options` (image or language), its data from `cache`, its model on `device`.
+/// The task of `options` (image or language), its data from `cache`, its model on `device`,
+/// trained on this rank's share of every batch of the job `comm` (which outlives the task).
 /// Seed torch's generator first: the model's initialisation draws from it.
 std::unique_ptr<TrainingTask> make_task(const TrainOptions& options, const torch::Device& device, DataCache& cache,
-                                        std::ostream& log);
+                                        std::ostream& log, Communicator& comm);
+
+/// The batches of a held-out pass that are this rank's: a contiguous share of `batches`.
+/// Throws std::invalid_argument when there are fewer batches than ranks.
+Shard evaluation_share(int64_t batches, const Communicator& comm, int64_t eval_batch_size);
 
 }  // namespace gem::train
