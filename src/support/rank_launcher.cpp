@@ -136,7 +136,9 @@ int launch_ranks(const RankLaunch& l, std::ostream& err) {
   const auto stop_all = [&](int signal) {
     for (auto& r : g_ranks) {
       const pid_t pid = r.load();
-      if (pid > 0) ::kill(pid, signal);
+      if (pid <= 0) continue;
+      ::kill(pid, signal);
+      ::kill(pid, SIGCONT);  // a stopped rank acts on the signal too
     }
   };
   for (int rank = 0; rank < l.ranks; ++rank) {

@@ -107,6 +107,11 @@ TEST(DistEnv, ReadsTorchrunsVariablesAndNamesTheBadOne) {
   env.set("MASTER_PORT", "29511");
   env.set("WORLD_SIZE", "two");
   EXPECT_THAT(env_error(), HasSubstr("WORLD_SIZE must be an integer"));
+  // One rank from a launcher is a job (its collectives run); WORLD_SIZE=1 alone is not.
+  env.set("WORLD_SIZE", "1");
+  EXPECT_TRUE(dist_env_from_environment().distributed());
+  env.set("MASTER_ADDR", nullptr);
+  EXPECT_FALSE(dist_env_from_environment().distributed());
 }
 
 TEST(Communicator, OneProcessIsRankZeroOfOne) {
@@ -220,6 +225,36 @@ TEST(DataParallel, KilledRankEndsTheJobAndResumeFinishesIt) {
   const json summary = read_json_file(run / "summary.json");
   EXPECT_EQ(summary["epochs"], epochs);
   EXPECT_EQ(summary["world_size"], 1);
+}
+
+// A rank that stops answering (SIGSTOP: alive, silent) ends the job after --dist-timeout.
+TEST(DataParallel, HungRankEndsTheJobAfterTheTimeout) {
+  const auto dir = testing::fresh_dir("dist_hung_rank");
+  const auto recipe = tiny_recipe(dir, 40, 480);
+  const auto run = dir / "run";
+  const pid_t launcher = proc::spawn_program(
+      train_command(recipe, run, {"--nproc-per-node", "2", "--dist-timeout", "3"}), dir / "log.txt");
+  ASSERT_TRUE(proc::eventually(
+      [&] {
+        std::ifstream m(run / "metrics.jsonl");
+        std::string line;
+        return static_cast<bool>(std::getline(m, line)) && children_of(launcher).size() == 2;
+      },
+      60))
+      << proc::read_file(dir / "log.txt");
+  const std::vector<pid_t> ranks = children_of(launcher);
+  ASSERT_EQ(ranks.size(), 2u);
+  const auto stopped_at = std::chrono::steady_clock::now();
+  ::kill(ranks[1], SIGSTOP);
+  ASSERT_TRUE(proc::eventually([&] { return proc::has_ended(launcher); }, 40)) << "the job did not end";
+  const int status = proc::wait_for(launcher);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_at).count();
+  const std::string log = proc::read_file(dir / "log.txt");
+  EXPECT_NE(status, 0) << log;
+  EXPECT_LT(seconds, 3 + 5) << "the timeout is 3 s";
+  EXPECT_THAT(log, HasSubstr("rank 0 of 2: the all-reduce over 2 ranks (gloo) failed"));
+  EXPECT_THAT(log, HasSubstr("did not answer within 3 s"));
+  for (pid_t r : ranks) EXPECT_TRUE(proc::has_ended(r)) << "rank pid " << r << " outlived the job";
 }
 
 // A rank started by hand with torchrun's variables, --dist-timeout 2.

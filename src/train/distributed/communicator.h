@@ -41,6 +41,9 @@ class Communicator {
   virtual double seconds_communicating() const = 0;
 
   bool is_root() const { return rank() == 0; }
+  /// True for a c10d process group (even of one rank, as torchrun --nproc-per-node 1 makes: its
+  /// collectives really run), false for single_process().
+  bool distributed() const { return backend() != "none"; }
 };
 
 /// Rank 0 of 1: every collective returns at once.

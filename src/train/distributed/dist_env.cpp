@@ -36,12 +36,14 @@ DistEnv dist_env_from_environment() {
   env.world_size = integer_variable("WORLD_SIZE", 1, 1, 1 << 20, "[1, 1048576]");
   env.rank = integer_variable("RANK", 0, 0, env.world_size - 1, "[0, WORLD_SIZE - 1]");
   env.local_rank = integer_variable("LOCAL_RANK", 0, 0, 1 << 20, "[0, 1048576]");
-  if (!env.distributed()) return env;
   const char* addr = variable("MASTER_ADDR");
-  if (addr == nullptr || variable("MASTER_PORT") == nullptr)
+  const bool rendezvous = addr != nullptr && variable("MASTER_PORT") != nullptr;
+  if (env.world_size == 1 && !rendezvous) return env;
+  if (!rendezvous)
     throw std::invalid_argument("WORLD_SIZE is " + std::to_string(env.world_size) +
                                 " but MASTER_ADDR or MASTER_PORT is not set: start the ranks with torchrun, srun "
                                 "(with both exported) or gem-train --nproc-per-node");
+  env.launched = variable("WORLD_SIZE") != nullptr;
   env.master_addr = addr;
   env.master_port = integer_variable("MASTER_PORT", 0, 1, 65535, "[1, 65535]");
   return env;

@@ -5,7 +5,7 @@
 namespace gem::train {
 
 void sum_gradients(const std::vector<torch::Tensor>& parameters, Communicator& comm) {
-  if (comm.size() == 1) return;
+  if (!comm.distributed()) return;
   // Buckets of consecutive parameters with the same dtype and device.
   std::vector<std::vector<torch::Tensor>> buckets;
   int64_t bucket_bytes = 0;

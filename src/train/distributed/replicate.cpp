@@ -8,7 +8,7 @@
 namespace gem::train {
 
 void broadcast_model(torch::nn::Module& model, Communicator& comm) {
-  if (comm.size() == 1) return;
+  if (!comm.distributed()) return;
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> state;
   for (const torch::Tensor& p : model.parameters()) state.push_back(p.detach());
@@ -23,7 +23,7 @@ int64_t broadcast_integer(int64_t value, Communicator& comm) {
 }
 
 std::string broadcast_bytes(const std::string& bytes, Communicator& comm) {
-  if (comm.size() == 1) return bytes;
+  if (!comm.distributed()) return bytes;
   const int64_t size = broadcast_integer(static_cast<int64_t>(bytes.size()), comm);
   if (size == 0) return {};
   std::vector<torch::Tensor> v{comm.is_root()

@@ -210,7 +210,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
   at::set_num_threads(o.threads > 0 ? static_cast<int>(o.threads) : torch_default_threads);
   const int threads = at::get_num_threads();
   torch::Device device = choose_device(o.device);
-  if (comm.size() > 1 && device.is_cuda())
+  if (comm.distributed() && device.is_cuda())
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.local_rank()));
 
   torch::manual_seed(static_cast<uint64_t>(o.seed));
@@ -264,7 +264,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
 
   json extra = {
       {"options", state.options}, {"device", device.str()}, {"threads", threads}, {"world_size", comm.size()}};
-  if (comm.size() > 1) extra["dist_backend"] = comm.backend();
+  if (comm.distributed()) extra["dist_backend"] = comm.backend();
   const json description = task->description();
   for (const auto& [key, value] : description.items()) extra[key] = value;
   extra["torch_version"] = TORCH_VERSION;
@@ -275,7 +275,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
   if (root) write_json_atomically(request.out / "options.json", options_file);
   if (state.epochs_done == 0)
     log << tag << task->banner() << ", " << device.str() << ", " << threads << " threads"
-        << (comm.size() > 1 ? ", " + std::to_string(comm.size()) + " ranks (" + comm.backend() + ")" : std::string())
+        << (comm.distributed() ? ", " + std::to_string(comm.size()) + " ranks (" + comm.backend() + ")" : std::string())
         << "\n";
 
   const int64_t steps_per_epoch = task->steps_per_epoch();
@@ -356,7 +356,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
     throw TrainingDiverged("training diverged: " + reason + " (" + request.out.string() + ")" + kDivergedAdvice);
   }
 
-  if (comm.size() > 1) extra["communication_seconds"] = comm.seconds_communicating();  // this session, rank 0
+  if (comm.distributed()) extra["communication_seconds"] = comm.seconds_communicating();  // this session, rank 0
   json summary = make_summary({request.recipe, activation, o.seed}, state.history, state.seconds, extra);
   const json summary_extra = task->summary_extra(state.history);
   for (const auto& [key, value] : summary_extra.items()) summary[key] = value;

@@ -31,7 +31,7 @@ HostTotals read_totals(const DeviceTotals& totals, Communicator& comm) {
     h.loss_sum = sums.data_ptr<double>()[0];
     h.correct = sums.data_ptr<double>()[1];
   }
-  if (comm.size() == 1) return h;
+  if (!comm.distributed()) return h;
   std::vector<torch::Tensor> all{torch::tensor(
       {h.loss_sum, h.correct, static_cast<double>(h.count), static_cast<double>(h.samples)}, torch::kDouble)};
   comm.all_reduce_sum(all);
@@ -99,7 +99,7 @@ TrainStats run_train_epoch(torch::nn::Module& model, torch::optim::Optimizer& op
       torch::Tensor losses = torch::stack(sums).cpu();  // the one synchronisation
       std::vector<int64_t> count(n), samples(n);
       for (size_t i = 0; i < n; ++i) count[i] = unread[i].count, samples[i] = unread[i].samples;
-      if (comm.size() > 1) {  // every rank sees the same losses, so all stop at the same step
+      if (comm.distributed()) {  // every rank sees the same losses, so all stop at the same step
         std::vector<torch::Tensor> all{torch::cat({losses, torch::tensor(count, torch::kLong).to(torch::kDouble),
                                                    torch::tensor(samples, torch::kLong).to(torch::kDouble)})};
         comm.all_reduce_sum(all);
@@ -121,7 +121,7 @@ TrainStats run_train_epoch(torch::nn::Module& model, torch::optim::Optimizer& op
   for (int64_t s = 0; s < steps; ++s) {
     const double lr = lr_at(s);
     const DeviceTotals t = optimizer_step(
-        model, optimizer, lr, grad_clip, [&] { return step(s); }, comm.size() > 1 ? &comm : nullptr);
+        model, optimizer, lr, grad_clip, [&] { return step(s); }, comm.distributed() ? &comm : nullptr);
     epoch.add(t);
     unread.push_back({t.loss_sum, t.count, epoch.samples, lr});
     stats.last_lr = lr;
@@ -147,8 +147,8 @@ EvalStats run_evaluation(torch::nn::Module& model, int64_t batches, const std::f
   stats.samples = all.count;
   set_means(all, stats);
   const DeadUnitProbe::Count dead =
-      probe.finish(comm.size() > 1 ? [&](std::vector<torch::Tensor>& alive) { comm.all_reduce_max(alive); }
-                                   : std::function<void(std::vector<torch::Tensor>&)>());
+      probe.finish(comm.distributed() ? [&](std::vector<torch::Tensor>& alive) { comm.all_reduce_max(alive); }
+                                      : std::function<void(std::vector<torch::Tensor>&)>());
   stats.dead_measured = dead.measured;
   stats.dead_units = dead.dead_units;
   stats.units = dead.units;
