@@ -1,4 +1,4 @@
-# Sourced by the small GPU scripts (overhead_check.sh, python_error_check.sh, lm_check.sh): unpacks
+# Sourced by the small GPU scripts (overhead_check.sh, python_error_check.sh, lm_check.sh, dist_check.sh): unpacks
 # the carried .deb files (Highway, GoogleTest, CLI11, nlohmann-json, SentencePiece, zlib headers)
 # into /tmp/gem-gpu-deps and configures the project against this machine's CUDA PyTorch.
 #   gem_configure BUILD_DIR LOG [extra cmake args...]
@@ -24,4 +24,28 @@ gem_configure() {  # gem_configure BUILD_DIR LOG [extra cmake args...]
     -DGEM_WITH_CUDA=ON -DGEM_WITH_TORCH=ON -DGEM_BUILD_BENCH=OFF "-DGEM_SHARED_DIR=$ROOT/shared" \
     "-DHWY_DIR=$LIBDIR/cmake/hwy" "-DGTest_DIR=$LIBDIR/cmake/GTest" "-DGEM_PYTHON=$PY" "$@" > "$log" 2>&1 ||
     { tail -30 "$log"; return 1; }
+}
+
+# The start of a GPU check script NAME: its output also goes to $OUT/NAME.log, log() prefixes
+# lines with the script and the seconds since, the first line names the card and the PyTorch;
+# the tokenizer cache and the text of the language models (DOCS) are the carried ones.
+gpu_script_start() {  # gpu_script_start NAME
+  exec > >(tee -a "$OUT/$1.log") 2>&1
+  START=$SECONDS
+  SCRIPT_NAME=$1
+  log() { echo "[$SCRIPT_NAME +$((SECONDS - START))s] $*"; }
+  log "$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -1); torch $("$PY" -c 'import torch; print(torch.__version__, torch.version.cuda, torch._C._GLIBCXX_USE_CXX11_ABI)')"
+  export GEM_CACHE_DIR=${GEM_CACHE_DIR:-$ROOT/.gpu-deps/gem-cache}
+  DOCS=$DEST/usr/share/doc/python3.11/html/_sources
+}
+
+# Configures BUILD_DIR (Release) and builds TARGETs, the log in LOG; on failure prints the first
+# errors and exits.
+gpu_build() {  # gpu_build BUILD_DIR LOG TARGET...
+  local build=$1 log=$2
+  shift 2
+  log "configure and build ($*)"
+  gem_configure "$build" "$log" -DCMAKE_BUILD_TYPE=Release || exit 1
+  timeout 420 ninja -C "$build" -j "$(nproc)" "$@" >> "$log" 2>&1 || { grep -B2 -A12 -m5 error "$log" | tail -60; exit 1; }
+  log "built"
 }

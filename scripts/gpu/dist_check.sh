@@ -7,18 +7,10 @@
 # Environment: as lm_check.sh (OUT, GEM_GPU_DEPS, GEM_CACHE_DIR).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build_operators.sh"
-exec > >(tee -a "$OUT/dist_check.log") 2>&1
-START=$SECONDS
-log() { echo "[dist_check +$((SECONDS - START))s] $*"; }
-log "$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -1); torch $("$PY" -c 'import torch; print(torch.__version__, torch.version.cuda)')"
-export GEM_CACHE_DIR=${GEM_CACHE_DIR:-$ROOT/.gpu-deps/gem-cache}
-DOCS=$DEST/usr/share/doc/python3.11/html/_sources
+gpu_script_start dist_check
 B=build-gpu-lm
-log "configure and build (gem-train, gem_train_test)"
-gem_configure $B "$OUT/dist_build.log" -DCMAKE_BUILD_TYPE=Release || exit 1
+gpu_build $B "$OUT/dist_build.log" gem-train gem_train_test
 grep "distributed training backends" "$OUT/dist_build.log" | tail -1
-timeout 420 ninja -C $B -j "$(nproc)" gem-train gem_train_test >> "$OUT/dist_build.log" 2>&1 ||
-  { grep -B2 -A12 -m5 error "$OUT/dist_build.log" | tail -60; exit 1; }
 log "distributed tests (Gloo, CPU)"
 timeout 180 $B/bin/gem_train_test --gtest_filter='Shard*:DistEnv*:Communicator*:DataParallel*' 2>&1 | tail -4
 

@@ -8,18 +8,9 @@
 #   GEM_CACHE_DIR (tokenizer cache; default .gpu-deps/gem-cache when present).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build_operators.sh"
-exec > >(tee -a "$OUT/lm_check.log") 2>&1
-START=$SECONDS
-log() { echo "[lm_check +$((SECONDS - START))s] $*"; }
-log "$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -1); torch $("$PY" -c 'import torch; print(torch.__version__, torch.version.cuda, torch._C._GLIBCXX_USE_CXX11_ABI)')"
-export GEM_CACHE_DIR=${GEM_CACHE_DIR:-$ROOT/.gpu-deps/gem-cache}
-DOCS=$DEST/usr/share/doc/python3.11/html/_sources
+gpu_script_start lm_check
 B=build-gpu-lm
-log "configure and build (gem-train, gem_train_test)"
-gem_configure $B "$OUT/lm_build.log" -DCMAKE_BUILD_TYPE=Release || exit 1
-timeout 420 ninja -C $B -j "$(nproc)" gem-train gem_train_test gem_torch >> "$OUT/lm_build.log" 2>&1 ||
-  { grep -B2 -A12 -m5 error "$OUT/lm_build.log" | tail -60; exit 1; }
-log "built"
+gpu_build $B "$OUT/lm_build.log" gem-train gem_train_test gem_torch
 
 log "transformer tests (fused attention on PyTorch 2)"
 timeout 120 $B/bin/gem_train_test --gtest_filter='LanguageModel*:FeedForwardSpec*' 2>&1 | tail -5

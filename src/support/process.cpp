@@ -127,6 +127,15 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+void remember_child(pid_t pid) noexcept { register_child(pid); }
+
+void forget_child(pid_t pid) noexcept {
+  for (auto& child : g_children) {
+    pid_t expected = pid;
+    if (child.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
 void signal_children(int signal) noexcept {
   for (auto& child : g_children) {
     const pid_t pid = child.load();

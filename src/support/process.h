@@ -2,6 +2,8 @@
 // quoting, and making sure it does not outlive the program that started it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -24,8 +26,13 @@ struct ProcessOptions {
 int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log,
                 const ProcessOptions& options = {});
 
-/// Sends `signal` to every child of run_process still running. Async-signal-safe: a signal
-/// handler may call it.
+/// Sends `signal` to every child of run_process still running, and to those remember_child
+/// entered. Async-signal-safe: a signal handler may call it.
 void signal_children(int signal) noexcept;
+
+/// Enters `pid`, a child started by other means (the ranks of rank_launcher.h), in the table
+/// signal_children() reaches, until forget_child(pid).
+void remember_child(pid_t pid) noexcept;
+void forget_child(pid_t pid) noexcept;
 
 }  // namespace gem::support

@@ -8,12 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
 
+#include "src/support/process.h"
 #include "src/support/temp_file.h"
 
 extern char** environ;
@@ -21,24 +21,13 @@ extern char** environ;
 namespace gem::support {
 namespace {
 
-// The running ranks, for the signal handler (atomics: it may run at any moment).
-constexpr int kMaxRanks = 1024;
-std::atomic<pid_t> g_ranks[kMaxRanks] = {};
-
-void forward_signal(int signal) {
-  for (auto& r : g_ranks) {
-    const pid_t pid = r.load();
-    if (pid > 0) ::kill(pid, signal);
-  }
-}
-
 // The handlers for the launch, restored afterwards.
 struct ForwardSignals {
   struct sigaction old_int {
   }, old_term{};
   ForwardSignals() {
     struct sigaction sa {};
-    sa.sa_handler = forward_signal;
+    sa.sa_handler = signal_children;  // the ranks are remembered children (process.h)
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGINT, &sa, &old_int);
     ::sigaction(SIGTERM, &sa, &old_term);
@@ -126,25 +115,20 @@ int free_tcp_port(const std::string& addr) {
 }
 
 int launch_ranks(const RankLaunch& l, std::ostream& err) {
-  if (l.ranks < 1 || l.ranks > kMaxRanks)
-    throw std::invalid_argument("--nproc-per-node must be in [1, " + std::to_string(kMaxRanks) + "], got " +
-                                std::to_string(l.ranks));
+  if (l.ranks < 1 || l.ranks > 1024)
+    throw std::invalid_argument("--nproc-per-node must be in [1, 1024], got " + std::to_string(l.ranks));
   const int port = l.master_port > 0 ? l.master_port : free_tcp_port(l.master_addr);
   const ForwardSignals forwarding;
   std::vector<pid_t> pids;
   int running = 0, first_failure = 0;
-  const auto stop_all = [&](int signal) {
-    for (auto& r : g_ranks) {
-      const pid_t pid = r.load();
-      if (pid <= 0) continue;
-      ::kill(pid, signal);
-      ::kill(pid, SIGCONT);  // a stopped rank acts on the signal too
-    }
+  const auto stop_all = [](int signal) {
+    signal_children(signal);
+    signal_children(SIGCONT);  // a stopped rank acts on the signal too
   };
   for (int rank = 0; rank < l.ranks; ++rank) {
     try {
       const pid_t pid = start_rank(l.argv, rank_environment(l, rank, port));
-      g_ranks[rank].store(pid);
+      remember_child(pid);
       pids.push_back(pid);
       ++running;
     } catch (...) {
@@ -173,7 +157,7 @@ int launch_ranks(const RankLaunch& l, std::ostream& err) {
     for (int r = 0; r < l.ranks; ++r)
       if (pids[static_cast<size_t>(r)] == pid) rank = r;
     if (rank < 0) continue;  // not one of ours
-    g_ranks[rank].store(0);
+    forget_child(pid);
     --running;
     const bool failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     if (failed && first_failure == 0) {

@@ -9,7 +9,10 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <utility>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -151,7 +154,16 @@ std::vector<std::string> train_command(const std::filesystem::path& recipe, cons
   return argv;
 }
 
-TEST(DataParallel, TwoRanksTrainToTheTestLossOfOneProcess) {
+// The multi-process tests need Gloo (a LibTorch without its headers builds without it).
+class DataParallel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto b = available_backends();
+    if (std::find(b.begin(), b.end(), "gloo") == b.end()) GTEST_SKIP() << "this build has no Gloo backend";
+  }
+};
+
+TEST_F(DataParallel, TwoRanksTrainToTheTestLossOfOneProcess) {
   const auto dir = testing::fresh_dir("dist_two_ranks");
   const auto recipe = tiny_recipe(dir, 3, 240);
   const proc::ProgramRun one = proc::run_program(train_command(recipe, dir / "one"));
@@ -172,7 +184,7 @@ TEST(DataParallel, TwoRanksTrainToTheTestLossOfOneProcess) {
   EXPECT_THAT(two.out, HasSubstr("2 ranks (gloo)"));
 }
 
-TEST(DataParallel, BatchThatDoesNotSplitOverTheRanksIsRefused) {
+TEST_F(DataParallel, BatchThatDoesNotSplitOverTheRanksIsRefused) {
   const auto dir = testing::fresh_dir("dist_bad_batch");
   const auto recipe = tiny_recipe(dir, 1, 64);
   const proc::ProgramRun r =
@@ -189,28 +201,47 @@ std::vector<pid_t> children_of(pid_t pid) {
   return out;
 }
 
-TEST(DataParallel, KilledRankEndsTheJobAndResumeFinishesIt) {
+/// A two-rank job of `recipe` into `run` (log in dir/log.txt), once its first epoch is in
+/// metrics.jsonl (its checkpoint written): the launcher and its ranks.
+struct RunningJob {
+  pid_t launcher = -1;
+  std::vector<pid_t> ranks;
+};
+RunningJob two_ranks_after_one_epoch(const std::filesystem::path& dir, const std::filesystem::path& recipe,
+                                     const std::filesystem::path& run, std::vector<std::string> more) {
+  more.insert(more.begin(), {"--nproc-per-node", "2"});
+  RunningJob job;
+  job.launcher = proc::spawn_program(train_command(recipe, run, more), dir / "log.txt");
+  const bool started = proc::eventually(
+      [&] {
+        std::ifstream m(run / "metrics.jsonl");
+        std::string line;
+        return static_cast<bool>(std::getline(m, line)) && children_of(job.launcher).size() == 2;
+      },
+      60);
+  EXPECT_TRUE(started) << proc::read_file(dir / "log.txt");
+  if (started) job.ranks = children_of(job.launcher);
+  return job;
+}
+
+/// Waits for the job to end; its exit status and the seconds since `since`.
+std::pair<int, double> job_end(const RunningJob& job, std::chrono::steady_clock::time_point since) {
+  EXPECT_TRUE(proc::eventually([&] { return proc::has_ended(job.launcher); }, 40)) << "the job did not end";
+  const int status = proc::wait_for(job.launcher);
+  return {status, std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count()};
+}
+
+TEST_F(DataParallel, KilledRankEndsTheJobAndResumeFinishesIt) {
   const auto dir = testing::fresh_dir("dist_killed_rank");
   const int64_t epochs = 40;
   const auto recipe = tiny_recipe(dir, epochs, 480);
   const auto run = dir / "run";
-  const pid_t launcher = proc::spawn_program(train_command(recipe, run, {"--nproc-per-node", "2"}), dir / "log.txt");
-  // Once an epoch is in metrics.jsonl (its checkpoint written), kill rank 1 (the second child).
-  ASSERT_TRUE(proc::eventually(
-      [&] {
-        std::ifstream m(run / "metrics.jsonl");
-        std::string line;
-        return static_cast<bool>(std::getline(m, line)) && children_of(launcher).size() == 2;
-      },
-      60))
-      << proc::read_file(dir / "log.txt");
-  const std::vector<pid_t> ranks = children_of(launcher);
-  ASSERT_EQ(ranks.size(), 2u);
+  const RunningJob job = two_ranks_after_one_epoch(dir, recipe, run, {});
+  ASSERT_EQ(job.ranks.size(), 2u);
+  const std::vector<pid_t>& ranks = job.ranks;
   const auto killed_at = std::chrono::steady_clock::now();
   ::kill(ranks[1], SIGKILL);
-  ASSERT_TRUE(proc::eventually([&] { return proc::has_ended(launcher); }, 30)) << "the job did not end";
-  const int status = proc::wait_for(launcher);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  const auto [status, seconds] = job_end(job, killed_at);
   const std::string log = proc::read_file(dir / "log.txt");
   EXPECT_NE(status, 0) << log;
   EXPECT_LT(seconds, 15.0);
@@ -228,27 +259,16 @@ TEST(DataParallel, KilledRankEndsTheJobAndResumeFinishesIt) {
 }
 
 // A rank that stops answering (SIGSTOP: alive, silent) ends the job after --dist-timeout.
-TEST(DataParallel, HungRankEndsTheJobAfterTheTimeout) {
+TEST_F(DataParallel, HungRankEndsTheJobAfterTheTimeout) {
   const auto dir = testing::fresh_dir("dist_hung_rank");
   const auto recipe = tiny_recipe(dir, 40, 480);
   const auto run = dir / "run";
-  const pid_t launcher = proc::spawn_program(
-      train_command(recipe, run, {"--nproc-per-node", "2", "--dist-timeout", "3"}), dir / "log.txt");
-  ASSERT_TRUE(proc::eventually(
-      [&] {
-        std::ifstream m(run / "metrics.jsonl");
-        std::string line;
-        return static_cast<bool>(std::getline(m, line)) && children_of(launcher).size() == 2;
-      },
-      60))
-      << proc::read_file(dir / "log.txt");
-  const std::vector<pid_t> ranks = children_of(launcher);
-  ASSERT_EQ(ranks.size(), 2u);
+  const RunningJob job = two_ranks_after_one_epoch(dir, recipe, run, {"--dist-timeout", "3"});
+  ASSERT_EQ(job.ranks.size(), 2u);
+  const std::vector<pid_t>& ranks = job.ranks;
   const auto stopped_at = std::chrono::steady_clock::now();
   ::kill(ranks[1], SIGSTOP);
-  ASSERT_TRUE(proc::eventually([&] { return proc::has_ended(launcher); }, 40)) << "the job did not end";
-  const int status = proc::wait_for(launcher);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_at).count();
+  const auto [status, seconds] = job_end(job, stopped_at);
   const std::string log = proc::read_file(dir / "log.txt");
   EXPECT_NE(status, 0) << log;
   EXPECT_LT(seconds, 3 + 5) << "the timeout is 3 s";
@@ -266,7 +286,7 @@ proc::ProgramRun lone_rank(const std::filesystem::path& recipe, const std::files
   return proc::run_program(train_command(recipe, out, {"--dist-timeout", "2"}), o);
 }
 
-TEST(DataParallel, MissingRanksUnreachableMasterAndBusyPortAreClearErrors) {
+TEST_F(DataParallel, MissingRanksUnreachableMasterAndBusyPortAreClearErrors) {
   const auto dir = testing::fresh_dir("dist_rendezvous");
   const auto recipe = tiny_recipe(dir, 1, 64);
   const auto started = std::chrono::steady_clock::now();
