@@ -193,6 +193,29 @@ TEST_F(DataParallel, BatchThatDoesNotSplitOverTheRanksIsRefused) {
   EXPECT_THAT(r.err, HasSubstr("--batch-size 16 does not split evenly over 3 ranks"));
 }
 
+TEST_F(DataParallel, SweepRunsEachRunOnTheRanksItIsGiven) {
+  const auto dir = testing::fresh_dir("dist_sweep");
+  testing::write_tiny_idx_dataset(dir / "data", 64, 32);
+  std::ofstream(dir / "tiny.json") << json{
+      {"train",
+       {{"dataset", "mnist"},
+        {"data_dir", (dir / "data").string()},
+        {"model", "mlp"},
+        {"hidden", {8}},
+        {"epochs", 1},
+        {"batch_size", 16},
+        {"eval_batch_size", 16},
+        {"threads", 1}}},
+      {"activations", {"relu", "gem:N=1"}},
+      {"seeds", {1}}}.dump();
+  const proc::ProgramRun r =
+      proc::run_program({std::string(GEM_BINARY_DIR) + "/bin/gem-sweep", "run", "--recipe",
+                         (dir / "tiny.json").string(), "--nproc-per-run", "2", "--out", (dir / "runs").string()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  for (const char* act : {"relu", "gem_N1"})
+    EXPECT_EQ(read_json_file(dir / "runs/tiny" / act / "seed-1/summary.json")["world_size"], 2) << act;
+}
+
 // The PIDs of `pid`'s children.
 std::vector<pid_t> children_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
