@@ -8,6 +8,7 @@
 // Buffers are allocated once and touched before any timing (first-touch page faults are
 // expensive on VMs and would otherwise land in the first measurement).
 #include "bench/kernel_bench.h"
+#include "bench/onednn_peer.h"
 
 #include <omp.h>
 
@@ -135,9 +136,9 @@ void write_row(const Row& r, bool json, std::ostream& out) {
                   r.op.c_str(), r.variant.c_str(), r.dtype.c_str(), r.N, r.threads, r.n, r.bytes, r.gbps,
                   r.seconds, r.bytes / r.memcpy_seconds * 1e-9, r.ratio, cpu::simd_target());
   } else {
-    std::snprintf(line, sizeof line, "%-9s %-7s %-9s %2d %7d %10zu %9.1f %9.3f %9.2f %9.2f %7.3f\n", r.op.c_str(),
-                  r.variant.c_str(), r.dtype.c_str(), r.N, r.threads, r.n, r.bytes / 1048576.0, r.seconds * 1e3,
-                  r.gbps, r.bytes / r.memcpy_seconds * 1e-9, r.ratio);
+    std::snprintf(line, sizeof line, "%-9s %-16s %-9s %2d %7d %10zu %9.1f %9.3f %9.2f %9.2f %7.3f\n", r.op.c_str(),
+                  r.variant.c_str(), r.dtype.c_str(), r.N, r.threads, r.n, r.bytes / 1048576.0, r.seconds * 1e3, r.gbps,
+                  r.bytes / r.memcpy_seconds * 1e-9, r.ratio);
   }
   out << line;
   support::check_written(out, "the results");  // a full disk ends the benchmark at once
@@ -180,6 +181,8 @@ class Runner {
                     [&] { cpu::derivative<T>(p, k, x, y, n, threads); });
         }
       }
+      if (opt_.onednn && (dtype == "float32" || dtype == "bfloat16"))
+        run_onednn(dtype, threads, x, g, y, n * sizeof(T));
     }
   }
 
@@ -199,6 +202,20 @@ class Runner {
     write_row(Row{op, variant, dtype, order, threads, opt_.n, moved, seconds, moved / seconds * 1e-9, copy,
                   copy / seconds},
               opt_.json, out_);
+  }
+
+  /// oneDNN's eltwise kernels on the same buffers; its OpenMP runtime uses `threads` threads.
+  void run_onednn(const std::string& dtype, int threads, void* x, void* g, void* y, std::size_t bytes) {
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    for (const std::string& alg : onednn_algorithms()) {
+      progress_ << "bench: " << dtype << " oneDNN " << alg << " threads=" << threads << '\n' << std::flush;
+      measure("forward", "onednn:" + alg, dtype, 0, threads, 2 * bytes,
+              onednn_eltwise(alg, dtype, false, x, g, y, opt_.n));
+      measure("backward", "onednn:" + alg, dtype, 0, threads, 3 * bytes,
+              onednn_eltwise(alg, dtype, true, x, g, y, opt_.n));
+    }
+    omp_set_num_threads(before);
   }
 
   const KernelBenchOptions& opt_;
@@ -232,6 +249,8 @@ void validate_options(const KernelBenchOptions& opt) {
   for (int N : opt.orders) validate_order(N);
   for (int t : opt.threads) cpu::validate_threads(t, "--threads");
   for (int k : opt.derivatives) validate_derivative_order(k);
+  if (opt.onednn && !have_onednn())
+    throw std::invalid_argument("--onednn: this gem was built without oneDNN (install libdnnl-dev and rebuild)");
 }
 
 }  // namespace
@@ -245,8 +264,8 @@ void run_kernel_bench(const KernelBenchOptions& opt, std::ostream& out, std::ost
     out << "# GB/s counts bytes read + written (MiB per call); copy GB/s: a memcpy of the same bytes on the\n"
            "# same threads, timed alternately with the kernel; ratio = copy time / kernel time\n";
     char header[256];
-    std::snprintf(header, sizeof header, "%-9s %-7s %-9s %2s %7s %10s %9s %9s %9s %9s %7s\n", "op", "variant",
-                  "dtype", "N", "threads", "n", "MiB", "ms", "GB/s", "copy GB/s", "ratio");
+    std::snprintf(header, sizeof header, "%-9s %-16s %-9s %2s %7s %10s %9s %9s %9s %9s %7s\n", "op", "variant", "dtype",
+                  "N", "threads", "n", "MiB", "ms", "GB/s", "copy GB/s", "ratio");
     out << header;
   }
   for (const std::string& dtype : opt.dtypes) {

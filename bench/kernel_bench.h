@@ -21,6 +21,7 @@ struct KernelBenchOptions {
   int warmup = 3;
   int repeats = 15;
   bool json = false;  // one JSON object per line instead of a table
+  bool onednn = false;  // also oneDNN's eltwise kernels (onednn_peer.h) for float32 and bfloat16
 };
 
 /// Runs every combination and writes a table (or JSON lines: op, variant, dtype, N, threads,

@@ -22,6 +22,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev             # tools: flags, JSON, formatting
   libtorch-dev python3-torch python3-pytest python3-numpy  # LibTorch operators and Python package
   libgloo-dev                                            # headers of c10d's Gloo backend (multi-process training)
+  libdnnl-dev                                            # oneDNN: the CPU peer of gem bench --onednn
   python3-venv python3-pip python3-setuptools python3-wheel  # pip install of the package (offline)
   libopenblas0-openmp                                    # BLAS for LibTorch: the default reference BLAS is ~6x slower
   libsentencepiece-dev sentencepiece                     # tokenizer of the language-model experiments

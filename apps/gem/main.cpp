@@ -122,6 +122,9 @@ int main(int argc, char** argv) {
   bench->add_option("--warmup", bench_opt.warmup, "Untimed calls before timing")->check(CLI::NonNegativeNumber);
   bench->add_option("--repeats", bench_opt.repeats, "Timed calls; the median is reported")->check(CLI::PositiveNumber);
   bench->add_flag("--json", bench_opt.json, "One JSON object per line instead of a table");
+  bench->add_flag("--onednn", bench_opt.onednn,
+                  "Also oneDNN's eltwise kernels (relu, gelu_erf, gelu_tanh, swish) on the same buffers, float32 and "
+                  "bfloat16");
 
   // gem spec
   std::vector<std::string> spec_texts;

@@ -28,6 +28,25 @@ TEST(GemBench, TinyRunWritesJsonLines) {
   }
   EXPECT_GT(bf16, 0);
 }
+
+// --onednn adds oneDNN's eltwise kernels (forward and backward of each algorithm) where the build
+// has oneDNN, and refuses the flag clearly where it has not.
+TEST(GemBench, OneDnnPeersRunBesideTheKernels) {
+  const ToolRun run = run_gem({"bench", "--json", "--n", "4096", "--dtype", "float32,bfloat16", "-N", "1", "--threads",
+                               "1", "--warmup", "0", "--repeats", "1", "--onednn"});
+  if (run.status == 2) {
+    EXPECT_NE(run.err.find("built without oneDNN"), std::string::npos) << run.err;
+    return;
+  }
+  ASSERT_EQ(run.status, 0) << run.err;
+  for (const char* alg : {"relu", "gelu_erf", "gelu_tanh", "swish"})
+    for (const char* op : {"forward", "backward"})
+      for (const char* dtype : {"float32", "bfloat16"}) {
+        const std::string want =
+            std::string("{\"op\":\"") + op + "\",\"variant\":\"onednn:" + alg + "\",\"dtype\":\"" + dtype + "\"";
+        EXPECT_NE(run.out.find(want), std::string::npos) << want << " missing in\n" << run.out;
+      }
+}
 #else
 TEST(GemBench, SaysItWasBuiltWithoutTheBenchmark) {
   const ToolRun run = run_gem({"bench", "--n", "4096"});
