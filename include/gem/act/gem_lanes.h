@@ -64,8 +64,8 @@ struct LanePowers {
 template <int N, class V>
 GEM_HOST_DEVICE GEM_INLINE LanePowers<N, V> lane_powers(const V& a, const LaneConstants<V>& k) {
   const V t = a * k.inv_s;
-  V g = k.one;
-  if (N > 1) g = t;
+  if (N == 1) return {k.one, t, t * t};  // h = 1 * t exactly: no multiply by one (a run-time lane constant)
+  V g = t;
   for (int i = 2; i < N; ++i) g = g * t;
   const V h = g * t;
   return {g, h, h * h};
