@@ -191,6 +191,13 @@ TEST_F(DataParallel, BatchThatDoesNotSplitOverTheRanksIsRefused) {
       proc::run_program(train_command(recipe, dir / "run", {"--nproc-per-node", "3", "--batch-size", "16"}));
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("--batch-size 16 does not split evenly over 3 ranks"));
+  // Fewer held-out batches than ranks: refused before any training.
+  const proc::ProgramRun few =
+      proc::run_program(train_command(recipe, dir / "few", {"--nproc-per-node", "2", "--eval-batch-size", "64"}));
+  EXPECT_NE(few.status, 0);
+  EXPECT_THAT(few.err, HasSubstr("the held-out set makes 1 batches of 64, fewer than the 2 ranks"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "few" / "metrics.jsonl") &&
+               !proc::read_file(dir / "few" / "metrics.jsonl").empty());
 }
 
 TEST_F(DataParallel, SweepRunsEachRunOnTheRanksItIsGiven) {

@@ -18,6 +18,7 @@ class ImageTask : public TrainingTask {
     model_ = make_model(model_options(o, data_.channels, data_.height, data_.width, data_.classes));
     model_->to(device);
     optimizer_ = make_optimizer(o, *model_);
+    eval_share();  // refused now, not after an epoch of training
   }
 
   torch::nn::Module& model() override { return *model_; }
@@ -55,7 +56,7 @@ class ImageTask : public TrainingTask {
   EvalStats evaluate() override {
     const TensorSet& set = data_.test;
     const int64_t size = o_.eval_batch_size;
-    const Shard mine = evaluation_share((set.size() + size - 1) / size, comm_, size);
+    const Shard mine = eval_share();
     return run_evaluation(
         *model_, mine.count,
         [&](int64_t b) {
@@ -87,6 +88,12 @@ class ImageTask : public TrainingTask {
   }
 
   const char* unit() const override { return "samples"; }
+
+  /// The batches of the test set that are this rank's.
+  Shard eval_share() const {
+    return evaluation_share((data_.test.size() + o_.eval_batch_size - 1) / o_.eval_batch_size, comm_,
+                            o_.eval_batch_size);
+  }
   const char* held_out_name() const override { return "test"; }
 
  private:

@@ -210,6 +210,13 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
   at::set_num_threads(o.threads > 0 ? static_cast<int>(o.threads) : torch_default_threads);
   const int threads = at::get_num_threads();
   torch::Device device = choose_device(o.device);
+  if (comm.distributed() && device.is_cuda()) {
+    const auto gpus = static_cast<int>(torch::cuda::device_count());
+    if (comm.local_rank() >= gpus)
+      throw std::runtime_error(comm_rank_text(comm) + " uses the GPU of its LOCAL_RANK " +
+                               std::to_string(comm.local_rank()) + ", but this machine has " + std::to_string(gpus) +
+                               ": start at most one rank per GPU (--nproc-per-node " + std::to_string(gpus) + ")");
+  }
   if (comm.distributed() && device.is_cuda())
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.local_rank()));
 
