@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   int nproc_per_run = 1;
   run->add_option("--nproc-per-run", nproc_per_run,
                   "Train each run on this many local ranks (gem-train --nproc-per-node; processes, not in-process)")
-      ->check(CLI::Range(1, 1024))
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   run->add_option("--gem-train", gem_train,
                   "gem-train program for --jobs > 1 or --nproc-per-run > 1 (default: beside gem-sweep)");

@@ -30,7 +30,7 @@ void add_train_command(CLI::App& app, TrainCommand& command) {
   app.add_option(kNprocPerNode, command.nproc_per_node,
                  "Start this many local ranks of a data-parallel job (Gloo on CPU, NCCL on CUDA), one CPU thread "
                  "each unless --threads says otherwise; under torchrun or srun, leave it out")
-      ->check(CLI::Range(1, 1024))
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--dist-backend", command.dist_backend, "c10d backend: auto (nccl on CUDA, else gloo), gloo, nccl")
       ->check(CLI::IsMember({"auto", "gloo", "nccl"}))

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -20,6 +21,8 @@ extern char** environ;
 
 namespace gem::support {
 namespace {
+
+constexpr int kMaxRanks = 256;  // the children signal_children reaches (process.cpp)
 
 // The handlers for the launch, restored afterwards.
 struct ForwardSignals {
@@ -42,8 +45,8 @@ std::string how_it_ended(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     const int s = WTERMSIG(status);
-    const char* name = ::sigabbrev_np(s);
-    return "was killed by signal " + std::to_string(s) + (name ? std::string(" (SIG") + name + ")" : std::string());
+    const char* name = ::strsignal(s);
+    return "was killed by signal " + std::to_string(s) + (name ? std::string(" (") + name + ")" : std::string());
   }
   return "ended";
 }
@@ -79,17 +82,28 @@ pid_t start_rank(const std::vector<std::string>& argv, const std::vector<std::st
   args.push_back(nullptr);
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
+  // Signals wait while the rank is created and remembered, so a forwarded SIGTERM cannot miss
+  // it, and the child runs none of the launcher's handlers.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the launcher gone: no rank is left behind
     if (::getppid() != parent) ::_exit(128 + SIGKILL);
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
-  if (pid < 0) throw std::runtime_error("cannot start " + argv[0] + ": " + error_text(errno));
+  const int fork_error = errno;
+  if (pid > 0) remember_child(pid);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) throw std::runtime_error("cannot start " + argv[0] + ": " + error_text(fork_error));
   return pid;
 }
 
@@ -115,40 +129,52 @@ int free_tcp_port(const std::string& addr) {
 }
 
 int launch_ranks(const RankLaunch& l, std::ostream& err) {
-  if (l.ranks < 1 || l.ranks > 1024)
-    throw std::invalid_argument("--nproc-per-node must be in [1, 1024], got " + std::to_string(l.ranks));
+  if (l.ranks < 1 || l.ranks > kMaxRanks)
+    throw std::invalid_argument("--nproc-per-node must be in [1, " + std::to_string(kMaxRanks) + "], got " +
+                                std::to_string(l.ranks));
   const int port = l.master_port > 0 ? l.master_port : free_tcp_port(l.master_addr);
   const ForwardSignals forwarding;
   std::vector<pid_t> pids;
-  int running = 0, first_failure = 0;
+  int running = 0;
   const auto stop_all = [](int signal) {
     signal_children(signal);
     signal_children(SIGCONT);  // a stopped rank acts on the signal too
   };
   for (int rank = 0; rank < l.ranks; ++rank) {
     try {
-      const pid_t pid = start_rank(l.argv, rank_environment(l, rank, port));
-      remember_child(pid);
-      pids.push_back(pid);
+      pids.push_back(start_rank(l.argv, rank_environment(l, rank, port)));
       ++running;
     } catch (...) {
       stop_all(SIGKILL);
       throw;
     }
   }
-  auto deadline = std::chrono::steady_clock::time_point::max();
+  // After a failure: SIGTERM to the others at term_at, SIGKILL `grace` later. When another rank
+  // fails first, rank 0 gets `rank0_window` to end by itself: its message usually says why, and
+  // it may be writing the run's summary (a diverged run's).
+  using Clock = std::chrono::steady_clock;
+  const auto never = Clock::time_point::max();
+  auto term_at = never, kill_at = never;
+  bool rank0_ended = false;
+  int rank0_status = 0, first_failure = 0;
   while (running > 0) {
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, first_failure != 0 ? WNOHANG : 0);
+    const pid_t pid = ::waitpid(-1, &status, term_at != never || kill_at != never ? WNOHANG : 0);
     if (pid < 0) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;
       throw std::runtime_error("waiting for the ranks failed: " + error_text(errno));
     }
-    if (pid == 0) {  // after a failure: the others get `grace` to end, then SIGKILL
-      if (std::chrono::steady_clock::now() > deadline) {
+    const auto now = Clock::now();
+    if (pid == 0) {
+      if (now >= term_at) {
+        stop_all(SIGTERM);
+        term_at = never;
+        kill_at = now + l.grace;
+      }
+      if (now >= kill_at) {
         stop_all(SIGKILL);
-        deadline = std::chrono::steady_clock::time_point::max();
+        kill_at = never;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
@@ -160,16 +186,20 @@ int launch_ranks(const RankLaunch& l, std::ostream& err) {
     forget_child(pid);
     --running;
     const bool failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const int code = failed ? std::max(1, exit_code(status)) : 0;
+    if (rank == 0) {
+      rank0_ended = true;
+      rank0_status = code;
+      if (term_at != never) term_at = now;  // it has ended: stop the rest now
+    }
     if (failed && first_failure == 0) {
-      first_failure = exit_code(status);
-      if (first_failure == 0) first_failure = 1;
+      first_failure = code;
       err << "gem-train: rank " << rank << " of " << l.ranks << " (pid " << pid << ") " << how_it_ended(status)
           << (running > 0 ? "; stopping the other ranks" : "") << "\n";
-      stop_all(SIGTERM);
-      deadline = std::chrono::steady_clock::now() + l.grace;
+      term_at = rank0_ended ? now : now + l.rank0_window;
     }
   }
-  return first_failure;
+  return rank0_status != 0 ? rank0_status : first_failure;
 }
 
 }  // namespace gem::support

@@ -17,12 +17,13 @@ struct RankLaunch {
   std::string master_addr = "127.0.0.1";  // where rank 0 serves the rendezvous
   int master_port = 0;                    // 0: a free port of master_addr, chosen here
   std::chrono::seconds grace{10};         // after a failure: SIGTERM, then SIGKILL this much later
+  std::chrono::seconds rank0_window{5};   // another rank failed first: rank 0 may end by itself
 };
 
 /// Runs the ranks (standard output and error shared with this process) and waits for all of
-/// them. Returns 0 when every rank exited 0; else the first failure's status (128 + signal when
-/// killed), after saying on `err` which rank failed and how. SIGINT and SIGTERM sent to this
-/// process reach every rank; a rank outlives this process by no more than the kernel's SIGKILL
+/// them. Returns 0 when every rank exited 0; else rank 0's status if it failed, else the first
+/// failure's (128 + signal when killed), after saying on `err` which rank failed first and how. SIGINT and SIGTERM sent
+/// to this process reach every rank; a rank outlives this process by no more than the kernel's SIGKILL
 /// (PR_SET_PDEATHSIG). Throws std::runtime_error when a rank cannot be started.
 int launch_ranks(const RankLaunch& launch, std::ostream& err);
 

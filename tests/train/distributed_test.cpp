@@ -102,6 +102,9 @@ TEST(DistEnv, ReadsTorchrunsVariablesAndNamesTheBadOne) {
   EXPECT_EQ(d.local_rank, 1);
   EXPECT_EQ(d.master_addr, "10.0.0.7");
   EXPECT_EQ(d.master_port, 29511);
+  env.set("LOCAL_RANK", nullptr);
+  EXPECT_THAT(env_error(), HasSubstr("RANK or LOCAL_RANK is not set"));
+  env.set("LOCAL_RANK", "1");
   env.set("RANK", "4");
   EXPECT_THAT(env_error(), HasSubstr("RANK must be an integer in [0, WORLD_SIZE - 1], got '4'"));
   env.set("RANK", "0");
@@ -198,6 +201,23 @@ TEST_F(DataParallel, BatchThatDoesNotSplitOverTheRanksIsRefused) {
   EXPECT_THAT(few.err, HasSubstr("the held-out set makes 1 batches of 64, fewer than the 2 ranks"));
   EXPECT_FALSE(std::filesystem::exists(dir / "few" / "metrics.jsonl") &&
                !proc::read_file(dir / "few" / "metrics.jsonl").empty());
+}
+
+// What rank 0 alone knows reaches the user: its refusal of a folder (and its exit status), and a
+// diverged run's summary, which it writes before the launcher stops the job.
+TEST_F(DataParallel, RankZerosRefusalAndDivergenceSurviveTheLauncher) {
+  const auto dir = testing::fresh_dir("dist_rank0_last_word");
+  const auto recipe = tiny_recipe(dir, 2, 64);
+  ASSERT_EQ(proc::run_program(train_command(recipe, dir / "done", {"--nproc-per-node", "2"})).status, 0);
+  const proc::ProgramRun again = proc::run_program(train_command(recipe, dir / "done", {"--nproc-per-node", "2"}));
+  EXPECT_EQ(again.status, 2) << again.err;
+  EXPECT_THAT(again.err, HasSubstr("already holds this run"));
+
+  const proc::ProgramRun wild =
+      proc::run_program(train_command(recipe, dir / "wild", {"--nproc-per-node", "2", "--lr", "1e6"}));
+  EXPECT_EQ(wild.status, 1) << wild.err;
+  ASSERT_TRUE(std::filesystem::exists(dir / "wild" / "summary.json")) << wild.out << wild.err;
+  EXPECT_EQ(read_json_file(dir / "wild" / "summary.json")["diverged"], true);
 }
 
 TEST_F(DataParallel, SweepRunsEachRunOnTheRanksItIsGiven) {

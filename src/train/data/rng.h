@@ -34,7 +34,14 @@ class SplitMix64 {
 };
 
 /// What a derived stream is for; part of the derived seed so the streams are independent.
-enum class Stream : uint64_t { batch_order = 1, augmentation = 2, subset = 3, token_windows = 4, masking = 5 };
+enum class Stream : uint64_t {
+  batch_order = 1,
+  augmentation = 2,
+  subset = 3,
+  token_windows = 4,
+  masking = 5,
+  rank_noise = 6
+};
 
 inline uint64_t derive_seed(uint64_t seed, Stream purpose, uint64_t index) {
   SplitMix64 mix(seed ^ (static_cast<uint64_t>(purpose) * 0xD1B54A32D192ED03ull));

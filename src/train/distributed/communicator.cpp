@@ -17,6 +17,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
@@ -208,6 +210,10 @@ std::shared_ptr<Communicator> join_job(const DistEnv& env, const CommunicatorOpt
 #endif
 #if GEM_HAVE_NCCL
     if (backend == "nccl") {
+      // Without these NCCL's waits only order the GPU's streams: a dead or hung peer would block
+      // the host forever. With them a collective throws after the timeout, as Gloo's does.
+      ::setenv("NCCL_BLOCKING_WAIT", "1", 0);
+      ::setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
       auto options = c10d::ProcessGroupNCCL::Options::create();
       options->timeout = timeout;
       auto group = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, env.rank, env.world_size, options);

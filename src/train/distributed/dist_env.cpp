@@ -39,6 +39,11 @@ DistEnv dist_env_from_environment() {
   const char* addr = variable("MASTER_ADDR");
   const bool rendezvous = addr != nullptr && variable("MASTER_PORT") != nullptr;
   if (env.world_size == 1 && !rendezvous) return env;
+  if (env.world_size > 1 && (variable("RANK") == nullptr || variable("LOCAL_RANK") == nullptr))
+    throw std::invalid_argument("WORLD_SIZE is " + std::to_string(env.world_size) +
+                                " but RANK or LOCAL_RANK is not set: every rank needs both (torchrun and "
+                                "gem-train --nproc-per-node set them; under srun export RANK=$SLURM_PROCID "
+                                "LOCAL_RANK=$SLURM_LOCALID)");
   if (!rendezvous)
     throw std::invalid_argument("WORLD_SIZE is " + std::to_string(env.world_size) +
                                 " but MASTER_ADDR or MASTER_PORT is not set: start the ranks with torchrun, srun "

@@ -16,6 +16,14 @@ void broadcast_model(torch::nn::Module& model, Communicator& comm) {
   comm.broadcast(state, 0);
 }
 
+void broadcast_buffers(torch::nn::Module& model, Communicator& comm) {
+  if (!comm.distributed()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> buffers;
+  for (const torch::Tensor& b : model.buffers()) buffers.push_back(b.detach());
+  if (!buffers.empty()) comm.broadcast(buffers, 0);
+}
+
 int64_t broadcast_integer(int64_t value, Communicator& comm) {
   std::vector<torch::Tensor> v{torch::tensor({value}, torch::kLong)};
   comm.broadcast(v, 0);

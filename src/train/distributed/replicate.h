@@ -14,6 +14,10 @@ namespace gem::train {
 /// Every parameter and buffer of `model` replaced by rank 0's (DDP's start).
 void broadcast_model(torch::nn::Module& model, Communicator& comm);
 
+/// Every buffer of `model` (batch norm's running statistics) replaced by rank 0's, as DDP's
+/// broadcast_buffers: before an evaluation and a checkpoint, so both use one model.
+void broadcast_buffers(torch::nn::Module& model, Communicator& comm);
+
 /// Rank 0's `bytes` on every rank (rank 0's own argument returned on rank 0).
 std::string broadcast_bytes(const std::string& bytes, Communicator& comm);
 

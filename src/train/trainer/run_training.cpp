@@ -18,6 +18,7 @@
 #include "src/train/distributed/replicate.h"
 #include "src/train/data/dataset.h"
 #include "src/train/data/file_bytes.h"
+#include "src/train/data/rng.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
 #include "src/train/trainer/fields.h"
@@ -305,10 +306,16 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
             << fixed(p.loss, 4) << " lr " << fixed(p.lr, 5) << " | " << fixed(p.samples / p.seconds, 0) << " "
             << task->unit() << "/s | ETA " << format_duration(eta) << "\n";
       };
+      // Each rank's own stream for what torch's generator draws (dropout): rank r's rows get the
+      // noise of their own, not rank 0's, and a resumed run draws what an uninterrupted one does.
+      if (comm.distributed())
+        torch::manual_seed(derive_seed(static_cast<uint64_t>(o.seed), Stream::rank_noise,
+                                       static_cast<uint64_t>(epoch) * 65536 + static_cast<uint64_t>(comm.rank())));
       const TrainStats train = task->train_epoch(
           epoch, [&](int64_t step) { return learning_rate(o, epoch, step, steps_per_epoch); }, on_step);
       session_train_seconds += train.seconds;
       session_steps += steps_per_epoch;
+      broadcast_buffers(task->model(), comm);  // batch norm's statistics: rank 0's, evaluated and saved
       const EvalStats eval = task->evaluate();
       last_eval_seconds = eval.seconds;
       if (!std::isfinite(eval.loss)) throw NonFiniteLoss{epoch + 1, 0, eval.loss};
@@ -356,6 +363,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
     summary["epochs_completed"] = state.epochs_done;
     summary["seconds"] = state.seconds;
     if (root) write_json_atomically(summary_path, summary);
+    comm.barrier();  // every rank ends after rank 0 has written the summary (the launcher stops them all)
     log << tag << "diverged: " << reason << "; stopped, "
         << (state.epochs_done > 0 ? "the checkpoint of epoch " + std::to_string(state.epochs_done) + " is kept"
                                   : std::string("no epoch had finished"))
