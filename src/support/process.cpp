@@ -75,23 +75,15 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   if (::pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe: " + error_text(errno));
   Fd report_read{report[0]}, report_write{report[1]};
 
-  // Signals wait while the child is created and entered in the table, so a handler that
-  // forwards them (signal_children) cannot miss it; the child restores what it should have.
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
+  StopSignalsHeld held;
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::signal(SIGINT, SIG_DFL);  // before unblocking: a forwarded SIGTERM must end the child
-    ::signal(SIGTERM, SIG_DFL);
+    held.child_side();
     if (options.die_with_parent) {
       ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (::getppid() != parent) ::_exit(128 + SIGTERM);  // the parent died before prctl
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (::dup2(in.fd, STDIN_FILENO) < 0 || ::dup2(out.fd, STDOUT_FILENO) < 0 || ::dup2(out.fd, STDERR_FILENO) < 0) {
       const int e = errno;
       (void)!::write(report[1], &e, sizeof e);
@@ -104,7 +96,7 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   }
   const int fork_error = errno;
   const int slot = pid > 0 ? register_child(pid) : -1;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  held.release();
   if (pid < 0) throw std::runtime_error("cannot start " + argv[0] + ": " + error_text(fork_error));
 
   ::close(std::exchange(report_write.fd, -1));
@@ -125,6 +117,25 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
     throw std::runtime_error("cannot start " + argv[0] + ": " + error_text(exec_error));
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+StopSignalsHeld::StopSignalsHeld() {
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old_);
+}
+
+void StopSignalsHeld::release() noexcept {
+  if (held_) pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  held_ = false;
+}
+
+void StopSignalsHeld::child_side() const noexcept {
+  ::signal(SIGINT, SIG_DFL);  // before releasing them: a forwarded SIGTERM must end the child
+  ::signal(SIGTERM, SIG_DFL);
+  pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
 
 void remember_child(pid_t pid) noexcept { register_child(pid); }

@@ -2,6 +2,7 @@
 // quoting, and making sure it does not outlive the program that started it.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -29,6 +30,25 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
 /// Sends `signal` to every child of run_process still running, and to those remember_child
 /// entered. Async-signal-safe: a signal handler may call it.
 void signal_children(int signal) noexcept;
+
+/// SIGINT and SIGTERM held back while a child is forked and entered in the table, so that a
+/// handler forwarding them (signal_children) cannot miss it. The forked child calls child_side()
+/// (both back to their default action, then released: a forwarded SIGTERM ends it); the parent
+/// release()s them once the child is remembered (the destructor does, if it has not).
+class StopSignalsHeld {
+ public:
+  StopSignalsHeld();
+  ~StopSignalsHeld() { release(); }
+  StopSignalsHeld(const StopSignalsHeld&) = delete;
+  StopSignalsHeld& operator=(const StopSignalsHeld&) = delete;
+
+  void release() noexcept;
+  void child_side() const noexcept;  // async-signal-safe, for between fork and exec
+
+ private:
+  sigset_t old_;
+  bool held_ = true;
+};
 
 /// Enters `pid`, a child started by other means (the ranks of rank_launcher.h), in the table
 /// signal_children() reaches, until forget_child(pid).

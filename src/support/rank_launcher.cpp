@@ -82,19 +82,12 @@ pid_t start_rank(const std::vector<std::string>& argv, const std::vector<std::st
   args.push_back(nullptr);
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  // Signals wait while the rank is created and remembered, so a forwarded SIGTERM cannot miss
-  // it, and the child runs none of the launcher's handlers.
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
+  // A forwarded SIGTERM cannot miss the rank, and the child runs none of the launcher's handlers.
+  StopSignalsHeld held;
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    held.child_side();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the launcher gone: no rank is left behind
     if (::getppid() != parent) ::_exit(128 + SIGKILL);
     ::execve(args[0], args.data(), envp.data());
@@ -102,7 +95,7 @@ pid_t start_rank(const std::vector<std::string>& argv, const std::vector<std::st
   }
   const int fork_error = errno;
   if (pid > 0) remember_child(pid);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  held.release();
   if (pid < 0) throw std::runtime_error("cannot start " + argv[0] + ": " + error_text(fork_error));
   return pid;
 }
