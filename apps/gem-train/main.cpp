@@ -14,6 +14,7 @@
 #include "src/train/trainer/error_message.h"
 #include "apps/tool_main.h"
 #include "src/support/rank_launcher.h"
+#include "src/train/distributed/shard.h"
 #include "apps/train_cli/train_command.h"
 #include "src/train/trainer/fields.h"
 #include "src/train/trainer/memory_tuning.h"
@@ -42,11 +43,7 @@ int launch_ranks(const gem::train_cli::TrainCommand& command, const gem::train::
         "--nproc-per-node starts the ranks itself; under torchrun or srun (WORLD_SIZE is set) "
         "leave it out");
   const int ranks = command.nproc_per_node;
-  if (request.options.batch_size % ranks != 0)
-    throw std::invalid_argument("--batch-size " + std::to_string(request.options.batch_size) +
-                                " does not split evenly over " + std::to_string(ranks) +
-                                " ranks: the batch size is the global batch, so use a multiple of " +
-                                std::to_string(ranks));
+  gem::train::require_even_split(request.options.batch_size, ranks);
   if (command.out.empty() && !command.print_options)
     throw std::invalid_argument("--out is required: the folder for this run's files");
   std::vector<std::string> args(argv, argv + argc);

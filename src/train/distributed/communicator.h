@@ -41,6 +41,8 @@ class Communicator {
   virtual double seconds_communicating() const = 0;
 
   bool is_root() const { return rank() == 0; }
+  /// "rank 1 of 2" (for messages), as DistEnv::describe says it.
+  std::string describe() const { return DistEnv{rank(), size()}.describe(); }
   /// True for a c10d process group (even of one rank, as torchrun --nproc-per-node 1 makes: its
   /// collectives really run), false for single_process().
   bool distributed() const { return backend() != "none"; }

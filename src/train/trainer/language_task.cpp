@@ -34,7 +34,7 @@ class LanguageTask : public TrainingTask {
     masking_.mask_prob = o.mask_prob;
     masking_.mask_id = text_.tokenizer.mask_id();
     masking_.vocab_size = text_.tokenizer.vocab_size();
-    eval_share();  // refused now, not after an epoch of training
+    eval_share(eval_starts().size());  // refused now, not after an epoch of training
   }
 
   torch::nn::Module& model() override { return *model_; }
@@ -75,7 +75,7 @@ class LanguageTask : public TrainingTask {
   EvalStats evaluate() override {
     const std::vector<int64_t> starts = eval_starts();
     const auto size = static_cast<size_t>(o_.eval_batch_size);
-    const Shard mine = eval_share();
+    const Shard mine = eval_share(starts.size());
     return run_evaluation(
         *model_, mine.count,
         [&](int64_t b) {
@@ -143,9 +143,9 @@ class LanguageTask : public TrainingTask {
     const int64_t max_windows = o_.val_tokens > 0 ? std::max<int64_t>(1, o_.val_tokens / o_.language_model.context) : 0;
     return eval_window_starts(text_.tokens.val.numel(), window_, max_windows);
   }
-  Shard eval_share() const {
-    const auto windows = static_cast<int64_t>(eval_starts().size());
-    return evaluation_share((windows + o_.eval_batch_size - 1) / o_.eval_batch_size, comm_, o_.eval_batch_size);
+  Shard eval_share(size_t windows) const {
+    const auto w = static_cast<int64_t>(windows);
+    return evaluation_share((w + o_.eval_batch_size - 1) / o_.eval_batch_size, comm_, o_.eval_batch_size);
   }
 
   TokenBatch make_batch(const torch::Tensor& tokens, const std::vector<int64_t>& starts, uint64_t mask_seed) const {

@@ -16,6 +16,7 @@
 #include "src/support/memory.h"
 #include "src/support/temp_file.h"
 #include "src/train/distributed/replicate.h"
+#include "src/train/distributed/shard.h"
 #include "src/train/data/dataset.h"
 #include "src/train/data/file_bytes.h"
 #include "src/train/data/rng.h"
@@ -82,10 +83,6 @@ class NullStream : public std::ostream {
   NullStream() : std::ostream(nullptr) {}
 };
 
-std::string comm_rank_text(const Communicator& comm) {
-  return "rank " + std::to_string(comm.rank()) + " of " + std::to_string(comm.size());
-}
-
 std::string file_text(const std::filesystem::path& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   return std::string(bytes.begin(), bytes.end());
@@ -142,12 +139,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
   static const std::shared_ptr<Communicator> one_process = single_process();
   Communicator& comm = request.comm ? *request.comm : *one_process;
   const bool root = comm.is_root();
-  if (o.batch_size % comm.size() != 0)
-    throw std::invalid_argument("--batch-size " + std::to_string(o.batch_size) + " does not split evenly over " +
-                                std::to_string(comm.size()) +
-                                " ranks: the batch size is the global batch, so use a "
-                                "multiple of " +
-                                std::to_string(comm.size()));
+  require_even_split(o.batch_size, comm.size());
   // Only rank 0 speaks (every rank computes the same numbers); the others' errors still reach
   // their standard error through the tool.
   NullStream quiet;
@@ -200,7 +192,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
   }
   const int64_t start = broadcast_integer(folder.finished ? kFinished : kTrain, comm);
   if (start == kRefused)
-    throw std::runtime_error(comm_rank_text(comm) + ": rank 0 refused the run folder (its message says why)");
+    throw std::runtime_error(comm.describe() + ": rank 0 refused the run folder (its message says why)");
   if (start == kFinished) {
     log << tag << "already finished: " << summary_path.string() << "\n";
     return root ? folder.summary : json();
@@ -214,7 +206,7 @@ json run_training(const RunRequest& request, std::ostream& rank_log, DataCache& 
   if (comm.distributed() && device.is_cuda()) {
     const auto gpus = static_cast<int>(torch::cuda::device_count());
     if (comm.local_rank() >= gpus)
-      throw std::runtime_error(comm_rank_text(comm) + " uses the GPU of its LOCAL_RANK " +
+      throw std::runtime_error(comm.describe() + " uses the GPU of its LOCAL_RANK " +
                                std::to_string(comm.local_rank()) + ", but this machine has " + std::to_string(gpus) +
                                ": start at most one rank per GPU (--nproc-per-node " + std::to_string(gpus) + ")");
   }
