@@ -48,6 +48,16 @@ def activation(x: Tensor, spec: str) -> Tensor:
     return torch.ops.gem.activation(x, spec)
 
 
+def glu(x: Tensor, spec: str) -> Tensor:
+    """The gated activation f(a) * b, where x = [a | b] is split in two halves along its last
+    dimension (the output of one projection of twice the hidden width): GEGLU with "gelu",
+    SwiGLU with "silu", and the same for every spec. The result has x's shape with the last
+    dimension halved. For the GEM family it is one fused pass forward and one backward (CPU and
+    CUDA), differentiable to second order; other specs run torch's activation times b. ValueError
+    when the last dimension is odd."""
+    return torch.ops.gem.glu(x, spec)
+
+
 def _derivative_order(k: int) -> int:
     """k for the operator, whose schema takes an int: a float or a bool (an int subclass) gets
     the core's message instead of an overload error."""

@@ -143,6 +143,24 @@ class Activation(nn.Module):
         return self.spec
 
 
+class GLU(nn.Module):
+    """The gated activation of a spec (gem.functional.glu): f(a) * b over the two halves [a | b]
+    of the last dimension, so a feed-forward layer is Linear(d, 2 h) -> GLU(spec) -> Linear(h, d).
+    Unlike torch.nn.GLU (a sigmoid gate on either half of any dimension), the gate's activation is
+    any spec and the halves are those of the last dimension."""
+
+    def __init__(self, spec: str = "egem:N=1,eps=1e-4"):
+        super().__init__()
+        torch.ops.gem.activation(torch.empty(0), spec)  # ValueError for a bad spec
+        self.spec = spec
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.ops.gem.glu(x, self.spec)
+
+    def extra_repr(self) -> str:
+        return self.spec
+
+
 def module_for(spec: str) -> nn.Module:
     """The module of an activation spec: GEM, EGEM or SEGEM for the GEM family (so its eps can be
     made learnable later), Activation for the others. ValueError for a bad spec."""

@@ -227,6 +227,12 @@ def _bias_forward(g, x, bias, variant, N, eps):
     return _build(g, g.op("Add", x, bias), variant, N, eps, 0)
 
 
+def _glu(g, x, *args):
+    """gem::glu_forward (variant, N, eps) or gem::glu (spec), which the tracer records as it is."""
+    a, b = g.op("Split", x, axis_i=-1, outputs=2)  # two equal halves (opset 13's Split)
+    return g.op("Mul", _build(g, a, *_activation_args(args), 0), b)
+
+
 def _derivative(g, x, *args):
     k = sh._parse_arg(args[-1], "i")
     if k > 2:
@@ -245,9 +251,10 @@ def _training_only(name):
 def register(opset: int = OPSET) -> None:
     """Registers the symbolic functions (done on import of gem.onnx)."""
     table = {"forward": _forward, "backward": _backward, "backward_grad2": _backward_grad2,
-             "forward_eps_tensor": _forward_eps_tensor, "bias_forward": _bias_forward, "derivative": _derivative}
+             "forward_eps_tensor": _forward_eps_tensor, "bias_forward": _bias_forward, "glu_forward": _glu, "glu": _glu,
+             "derivative": _derivative}
     for name in ("backward_eps_tensor", "backward_grad2_eps_tensor", "eps_tensor_grads", "eps_partial",
-                 "bias_backward"):
+                 "bias_backward", "glu_backward"):
         table[name] = _training_only(name)
     for name, fn in table.items():
         torch.onnx.register_custom_op_symbolic(f"gem::{name}", fn, opset)

@@ -141,6 +141,20 @@ def test_a_converted_cnn_with_bias_and_derivative_ops(ort, tmp_path):
     assert_matches(ort(tmp_path / "ops.onnx", x), ops(x), zero_signs=False)
 
 
+def test_gated_activations_match_torch_in_onnx_runtime(ort, tmp_path):
+    model = Stack([gem.nn.GLU("egem:N=1,eps=1e-4"), gem.nn.GLU("segem:N=2,eps=0.01"), gem.nn.GLU("gem:N=3")])
+
+    class Fused(nn.Module):  # the op itself, as the tracer records it
+        def forward(self, x):
+            return torch.ops.gem.glu_forward(x, "egem", 2, 1e-3)
+    x = inputs((16, 16))
+    graph = export(model, x, tmp_path / "glu.onnx")
+    assert "Split" in {node.op_type for node in graph.graph.node}
+    assert_matches(ort(tmp_path / "glu.onnx", x), model(x))
+    export(Fused(), x, tmp_path / "fused.onnx")
+    assert_matches(ort(tmp_path / "fused.onnx", x), Fused()(x))
+
+
 def test_float64_models_run_too(ort, tmp_path):
     model = Stack([gem.nn.EGEM(1, 1e-4), gem.nn.SEGEM(4, 0.3)]).double()
     x = inputs(dtype=torch.float64)

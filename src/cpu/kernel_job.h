@@ -82,4 +82,21 @@ constexpr std::size_t kRowsPerSlab = 256;
 template <class T>
 using RowsFn = void (*)(const RowJob<T>& job, std::size_t begin, std::size_t end, double* slab_sums);
 
+/// A gated (GLU) job: rows of [a | b] (2 * channels elements of x each), out = f(a) * b
+/// (forward: rows x channels) or both gradients [grad_out b f'(a) | grad_out f(a)] (backward:
+/// rows x 2 channels). gated_kernels.cc.
+template <class T>
+struct GatedJob {
+  bool backward;
+  const T* x;
+  const T* grad_out;  // backward only
+  T* out;
+  std::size_t channels;
+  GemConstants<opmath_t<T>> c;
+};
+
+/// Rows [begin, end) of a gated job.
+template <class T>
+using GatedRowsFn = void (*)(const GatedJob<T>& job, std::size_t begin, std::size_t end);
+
 }  // namespace gem::cpu

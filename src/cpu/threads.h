@@ -35,4 +35,23 @@ void parallel_ranges(std::size_t n, int threads, const Body& body) {
   }
 }
 
+/// body(begin, end) over rows [0, rows) of `row_elements` elements each, by the same rules in
+/// elements: chunks of whole rows of about tuning::kChunk elements, one thread below
+/// tuning::kParallelMin elements in all.
+template <class Body>
+void parallel_rows(std::size_t rows, std::size_t row_elements, int threads, const Body& body) {
+  const std::size_t per_chunk = std::max<std::size_t>(1, tuning::kChunk / std::max<std::size_t>(1, row_elements));
+  const std::size_t chunks = (rows + per_chunk - 1) / per_chunk;
+  const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), chunks));
+  if (rows * row_elements < tuning::kParallelMin || team <= 1) {
+    body(std::size_t(0), rows);
+    return;
+  }
+#pragma omp parallel for num_threads(team) schedule(static)
+  for (std::ptrdiff_t c = 0; c < static_cast<std::ptrdiff_t>(chunks); ++c) {
+    const std::size_t begin = static_cast<std::size_t>(c) * per_chunk;
+    body(begin, std::min(rows, begin + per_chunk));
+  }
+}
+
 }  // namespace gem::cpu

@@ -161,7 +161,7 @@ std::size_t bias_workspace_bytes_for(const BiasShape& s, std::size_t channels) {
 template <class T, class Fn>
 void launch_bias_forward(const Fn& fn, const T* x, const T* bias, T* y, std::size_t rows, std::size_t channels,
                          cudaStream_t stream) {
-  const int group = bias_column_group(channels, sizeof(T), {x, bias, y});
+  const int group = row_column_group(channels, sizeof(T), {x, bias, y});
   const auto kernel = bias_forward_kernel<T, Fn>;
   const BiasShape s = bias_launch_shape<T>(rows, channels, group, reinterpret_cast<const void*>(kernel));
   kernel<<<dim3(s.grid_x, s.grid_y), dim3(s.block_x, s.block_y), 0, stream>>>(fn, x, bias, y, rows, channels, group);
@@ -172,7 +172,7 @@ template <class T, class Fn>
 void launch_bias_backward(const Fn& fn, const T* grad_out, const T* x, const T* bias, T* grad_x, T* grad_bias,
                           std::size_t rows, std::size_t channels, void* workspace, std::size_t workspace_bytes,
                           cudaStream_t stream) {
-  const int group = bias_column_group(channels, sizeof(T), {grad_out, x, bias, grad_x});
+  const int group = row_column_group(channels, sizeof(T), {grad_out, x, bias, grad_x});
   const auto kernel = bias_backward_kernel<T, Fn>;
   const BiasShape s = bias_launch_shape<T>(rows, channels, group, reinterpret_cast<const void*>(kernel));
   const std::size_t needed = bias_workspace_bytes_for<T>(s, channels);

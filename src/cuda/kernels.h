@@ -8,6 +8,8 @@
 //   derivative:     out[i]     = f^(k)(x[i]), any order k                    (higher-order autograd)
 //   bias_forward:   y[r, c]    = f(z[r, c]),  z = x[r, c] + bias[c]  (rows x channels, row-major)
 //   bias_backward:  grad_x[r, c] = grad_out[r, c] * f'(z[r, c]),  grad_bias[c] = sum_r grad_x[r, c]
+//   gated_forward:  y[r, c] = f(a[r, c]) * b[r, c]   (rows of [a | b], 2 x channels wide)
+//   gated_backward: grad_x[r, c] = (grad_out * b) f'(a),  grad_x[r, C + c] = grad_out f(a)
 //   channel_op:     any of the above per element with one eps per channel (a learnable eps)
 //
 // T is double, float, gem::half or gem::bfloat16. 16-bit types are computed in float and rounded
@@ -82,5 +84,13 @@ template <class T>
 void bias_backward(const Params& p, const T* grad_out, const T* x, const T* bias, T* grad_x, T* grad_bias,
                    std::size_t rows, std::size_t channels, void* workspace, std::size_t workspace_bytes,
                    cudaStream_t stream);
+
+/// The gated (GLU) forms over rows of [a | b] (as gem/cpu/kernels.h: the same products, the same
+/// bits): y is rows x channels, x and grad_x rows x 2 channels, grad_out rows x channels.
+template <class T>
+void gated_forward(const Params& p, const T* x, T* y, std::size_t rows, std::size_t channels, cudaStream_t stream);
+template <class T>
+void gated_backward(const Params& p, const T* grad_out, const T* x, T* grad_x, std::size_t rows, std::size_t channels,
+                    cudaStream_t stream);
 
 }  // namespace gem::cuda

@@ -3,8 +3,8 @@
 // Elementwise kernels read and write whole 16-byte vectors where every pointer they touch is at
 // the same offset from a 16-byte boundary: a scalar head up to the first boundary, the vectors,
 // a scalar tail. Pointers at different offsets cannot all be aligned at once; then every element
-// goes the scalar way (same arithmetic, narrower loads). The fused bias kernels cut by columns
-// instead: a thread owns `group` consecutive columns of every row it visits.
+// goes the scalar way (same arithmetic, narrower loads). The row kernels (fused bias, gated) cut
+// by columns instead: a thread owns `group` consecutive columns of every row it visits.
 #pragma once
 
 #include <cstddef>
@@ -38,9 +38,9 @@ inline VectorSplit split_for_vectors(std::size_t n, std::size_t elem_bytes, std:
   return {head, vectors, n - head - vectors * lanes};
 }
 
-/// Columns per thread in the fused bias kernels: a whole vector when every row starts on a
-/// 16-byte boundary (all pointers aligned, channels a multiple of the lanes), else 1.
-inline int bias_column_group(std::size_t channels, std::size_t elem_bytes, std::initializer_list<const void*> ptrs) {
+/// Columns per thread in the row kernels (fused bias, gated): a whole vector when every row
+/// starts on a 16-byte boundary (all pointers aligned, channels a multiple of the lanes), else 1.
+inline int row_column_group(std::size_t channels, std::size_t elem_bytes, std::initializer_list<const void*> ptrs) {
   const std::size_t lanes = kVectorBytes / elem_bytes;
   bool aligned = channels % lanes == 0;
   for (const void* p : ptrs) aligned = aligned && reinterpret_cast<std::uintptr_t>(p) % kVectorBytes == 0;

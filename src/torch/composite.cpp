@@ -16,20 +16,13 @@
 
 #include "gem/spec.h"
 #include "gem/torch/functional.h"
+#include "src/torch/op_args.h"
 
 namespace gem::torch_ext {
 namespace {
 
-ActivationSpec parse_spec(const char* op, c10::string_view text) {
-  try {
-    return ActivationSpec::parse(std::string(text.data(), text.size()));
-  } catch (const std::invalid_argument& e) {
-    C10_THROW_ERROR(ValueError, c10::str(op, ": ", e.what()));
-  }
-}
-
 Params gem_params_from_spec(const char* op, c10::string_view text) {
-  const ActivationSpec s = parse_spec(op, text);
+  const ActivationSpec s = spec_from(op, text);
   TORCH_CHECK_VALUE(s.is_gem_family(), op, ": '", s.to_string(),
                     "' is not a GEM-family activation (gem, egem, segem); gem::activation runs any spec");
   return s.gem;
@@ -48,7 +41,7 @@ at::Tensor derivative_spec(const at::Tensor& x, c10::string_view spec, int64_t k
 }
 
 at::Tensor activation_spec(const at::Tensor& x, c10::string_view spec) {
-  const ActivationSpec s = parse_spec("gem::activation", spec);
+  const ActivationSpec s = spec_from("gem::activation", spec);
   switch (s.kind) {
     case Kind::relu: return at::relu(x);
     case Kind::gelu: return at::gelu(x);
@@ -66,7 +59,7 @@ at::Tensor activation_spec(const at::Tensor& x, c10::string_view spec) {
 // spec_fields(spec) -> (kind, N, eps): a spec parsed once, here, for the Python modules that
 // build a GEM, EGEM or SEGEM from it (N and eps are 0 for the other kinds).
 std::tuple<std::string, int64_t, double> spec_fields(c10::string_view spec) {
-  const ActivationSpec s = parse_spec("gem::spec_fields", spec);
+  const ActivationSpec s = spec_from("gem::spec_fields", spec);
   if (!s.is_gem_family()) return {kind_name(s.kind), 0, 0.0};
   return {kind_name(s.kind), s.gem.N, s.gem.eps};
 }

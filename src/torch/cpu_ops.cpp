@@ -109,6 +109,22 @@ void bias_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor
   grad_bias.copy_(column_sums(grad_x, bias));
 }
 
+void gated_forward(const Params& p, const at::Tensor& x, const at::Tensor& y) {
+  const GatedExtent e = gated_extent(x);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::gated_forward<T>(p, data<T>(x), data<T>(y), e.rows, e.channels, threads());
+  });
+}
+
+void gated_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& grad_x) {
+  const GatedExtent e = gated_extent(x);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::gated_backward<T>(p, data<T>(grad_out), data<T>(x), data<T>(grad_x), e.rows, e.channels, threads());
+  });
+}
+
 void derivative(const Params& p, int k, const at::Tensor& x, const at::Tensor& out) {
   dispatch_storage(x.scalar_type(), [&](auto tag) {
     using T = decltype(tag);
@@ -116,8 +132,8 @@ void derivative(const Params& p, int k, const at::Tensor& x, const at::Tensor& o
   });
 }
 
-constexpr DeviceKernels kCpuKernels{&forward,     &backward,     &backward_grad2, &eps_grads,
-                                    &eps_partial, &bias_forward, &bias_backward,  &derivative};
+constexpr DeviceKernels kCpuKernels{&forward,      &backward,      &backward_grad2, &eps_grads,      &eps_partial,
+                                    &bias_forward, &bias_backward, &gated_forward,  &gated_backward, &derivative};
 
 }  // namespace
 

@@ -110,6 +110,24 @@ void bias_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor
   });
 }
 
+void gated_forward(const Params& p, const at::Tensor& x, const at::Tensor& y) {
+  const c10::cuda::CUDAGuard device_guard(x.device());
+  const GatedExtent e = gated_extent(x);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::gated_forward<T>(p, data<T>(x), data<T>(y), e.rows, e.channels, current_stream());
+  });
+}
+
+void gated_backward(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& grad_x) {
+  const c10::cuda::CUDAGuard device_guard(x.device());
+  const GatedExtent e = gated_extent(x);
+  dispatch_storage(x.scalar_type(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda::gated_backward<T>(p, data<T>(grad_out), data<T>(x), data<T>(grad_x), e.rows, e.channels, current_stream());
+  });
+}
+
 void derivative(const Params& p, int k, const at::Tensor& x, const at::Tensor& out) {
   const c10::cuda::CUDAGuard device_guard(x.device());
   dispatch_storage(x.scalar_type(), [&](auto tag) {
@@ -117,8 +135,8 @@ void derivative(const Params& p, int k, const at::Tensor& x, const at::Tensor& o
   });
 }
 
-constexpr DeviceKernels kCudaKernels{&forward,     &backward,     &backward_grad2, &eps_grads,
-                                     &eps_partial, &bias_forward, &bias_backward,  &derivative};
+constexpr DeviceKernels kCudaKernels{&forward,      &backward,      &backward_grad2, &eps_grads,      &eps_partial,
+                                     &bias_forward, &bias_backward, &gated_forward,  &gated_backward, &derivative};
 
 }  // namespace
 

@@ -54,6 +54,10 @@ struct DeviceKernels {
   void (*bias_forward)(const Params& p, const at::Tensor& x, const at::Tensor& bias, const at::Tensor& y);
   void (*bias_backward)(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& bias,
                         const at::Tensor& grad_x, const at::Tensor& grad_bias);
+  /// The gated (GLU) forms on contiguous rows of [a | b] (gated_args.h): y = f(a) b, and
+  /// grad_x = [(grad_out b) f'(a) | grad_out f(a)].
+  void (*gated_forward)(const Params& p, const at::Tensor& x, const at::Tensor& y);
+  void (*gated_backward)(const Params& p, const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& grad_x);
   /// out = f^(k)(x), one eps.
   void (*derivative)(const Params& p, int k, const at::Tensor& x, const at::Tensor& out);
   /// False for Meta: its op bodies never call a kernel nor ask a size as a number, so shapes may

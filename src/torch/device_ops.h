@@ -24,6 +24,7 @@
 #include "src/torch/bias_args.h"
 #include "src/torch/device_kernels.h"
 #include "src/torch/flat_tensors.h"
+#include "src/torch/gated_args.h"
 #include "src/torch/op_args.h"
 
 namespace gem::torch_ext {
@@ -252,6 +253,30 @@ struct DeviceOps {
     if (has_work(xc)) K.bias_backward(p, goc, xc, bc, grad_x, grad_bias);
     return {std::move(grad_x), std::move(grad_bias)};
   }
+
+  // ---- Gated (GLU) activation (schemas in gated_ops.cpp) ----
+
+  static at::Tensor glu_forward(const at::Tensor& x, c10::string_view variant, int64_t N, double eps) {
+    constexpr const char* op = "gem::glu_forward";
+    const Params p = params_from(op, variant, N, eps);
+    check_gated(op, x);
+    const at::Tensor xc = x.contiguous();
+    at::Tensor y = at::empty_symint(gated_half_shape(xc), xc.options());
+    if (has_work(y)) K.gated_forward(p, xc, y);
+    return y;
+  }
+
+  static at::Tensor glu_backward(const at::Tensor& grad_out, const at::Tensor& x, c10::string_view variant, int64_t N,
+                                 double eps) {
+    constexpr const char* op = "gem::glu_backward";
+    const Params p = params_from(op, variant, N, eps);
+    check_gated(op, x);
+    check_gated_grad(op, grad_out, x);
+    const at::Tensor goc = grad_out.contiguous(), xc = x.contiguous();
+    at::Tensor grad_x = at::empty_like(xc);
+    if (has_work(goc)) K.gated_backward(p, goc, xc, grad_x);
+    return grad_x;
+  }
 };
 
 /// Registers every device op of the gem library with the kernels of one device.
@@ -270,6 +295,8 @@ void register_device_ops(torch::Library& m) {
   m.impl("eps_partial", &Ops::eps_partial);
   m.impl("bias_forward", &Ops::bias_forward);
   m.impl("bias_backward", &Ops::bias_backward);
+  m.impl("glu_forward", &Ops::glu_forward);
+  m.impl("glu_backward", &Ops::glu_backward);
   m.impl("derivative", &Ops::derivative);
 }
 

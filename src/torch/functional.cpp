@@ -72,6 +72,14 @@ const auto& eps_partial_op() {
   static const auto op = find_op<T(const T&, Str, int64_t, const T&, int64_t, int64_t)>("gem::eps_partial");
   return op;
 }
+const auto& glu_op() {
+  static const auto op = find_op<T(const T&, Str)>("gem::glu");
+  return op;
+}
+const auto& glu_forward_op() {
+  static const auto op = find_op<T(const T&, Str, int64_t, double)>("gem::glu_forward");
+  return op;
+}
 const auto& activation_op() {
   static const auto op = find_op<T(const T&, Str)>("gem::activation");
   return op;
@@ -129,5 +137,10 @@ at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Te
 }
 
 at::Tensor activation(const at::Tensor& x, const std::string& spec) { return activation_op().call(x, spec); }
+
+at::Tensor glu(const at::Tensor& x, const std::string& spec) { return glu_op().call(x, spec); }
+at::Tensor glu(const at::Tensor& x, const Params& p) {
+  return glu_forward_op().call(x, variant_name(p.variant), p.N, p.eps);
+}
 
 }  // namespace gem::torch_ext

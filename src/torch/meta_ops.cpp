@@ -11,8 +11,8 @@
 namespace gem::torch_ext {
 namespace {
 
-constexpr DeviceKernels kMetaKernels{nullptr, nullptr, nullptr, nullptr,           nullptr,
-                                     nullptr, nullptr, nullptr, /*computes=*/false};
+constexpr DeviceKernels kMetaKernels{nullptr, nullptr, nullptr, nullptr, nullptr,           nullptr,
+                                     nullptr, nullptr, nullptr, nullptr, /*computes=*/false};
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "gem/params.h"
+#include "gem/spec.h"
 
 namespace gem::torch_ext {
 
@@ -29,6 +30,15 @@ inline Params params_from(const char* op, c10::string_view variant, int64_t N, d
   try {
     validate_order(static_cast<double>(N));
     return make_params(v, static_cast<int>(N), eps);
+  } catch (const std::invalid_argument& e) {
+    C10_THROW_ERROR(ValueError, c10::str(op, ": ", e.what()));
+  }
+}
+
+/// An activation spec (include/gem/spec.h), parse errors as ValueError with the op's name.
+inline ActivationSpec spec_from(const char* op, c10::string_view text) {
+  try {
+    return ActivationSpec::parse(std::string(text.data(), text.size()));
   } catch (const std::invalid_argument& e) {
     C10_THROW_ERROR(ValueError, c10::str(op, ": ", e.what()));
   }

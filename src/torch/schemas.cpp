@@ -1,5 +1,6 @@
-// The activation operators of the `gem` namespace, declared once (the fused bias ops, build_info
-// and spec_fields are declared beside their bodies: bias_ops.cpp, build_info.cpp, composite.cpp).
+// The activation operators of the `gem` namespace, declared once (the fused bias ops, the gated
+// ops, build_info and spec_fields are declared beside their bodies: bias_ops.cpp, gated_ops.cpp,
+// build_info.cpp, composite.cpp).
 // The device ops have one body each
 // (device_ops.h) registered per device with that device's kernel table: cpu_ops.cpp (CPU),
 // cuda_ops.cpp (CUDA), meta_ops.cpp (Meta: shapes only, for FakeTensor, torch.compile and
@@ -42,5 +43,6 @@ TORCH_LIBRARY(gem, m) {
   m.def("derivative.spec(Tensor x, str spec, int k) -> Tensor");
 
   // build_info() -> str, what this library is, takes no tensor: defined with its one kernel in
-  // build_info.cpp. The fused bias ops are declared in bias_ops.cpp.
+  // build_info.cpp. The fused bias ops are declared in bias_ops.cpp, the gated (GLU) ops in
+  // gated_ops.cpp.
 }

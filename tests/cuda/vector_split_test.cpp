@@ -58,11 +58,11 @@ TEST(VectorSplit, LanesPerType) {
 }
 
 TEST(BiasColumnGroup, VectorsOnlyWhenEveryRowStartsAligned) {
-  EXPECT_EQ(bias_column_group(64, sizeof(float), {at(0), at(256), at(512)}), 4);
-  EXPECT_EQ(bias_column_group(66, sizeof(float), {at(0), at(256), at(512)}), 1);   // rows drift off 16 bytes
-  EXPECT_EQ(bias_column_group(64, sizeof(float), {at(0), at(260), at(512)}), 1);   // one pointer misaligned
-  EXPECT_EQ(bias_column_group(24, sizeof(half), {at(0), at(16), at(32)}), 8);
-  EXPECT_EQ(bias_column_group(3, sizeof(double), {at(0), at(16), at(32)}), 1);
+  EXPECT_EQ(row_column_group(64, sizeof(float), {at(0), at(256), at(512)}), 4);
+  EXPECT_EQ(row_column_group(66, sizeof(float), {at(0), at(256), at(512)}), 1);  // rows drift off 16 bytes
+  EXPECT_EQ(row_column_group(64, sizeof(float), {at(0), at(260), at(512)}), 1);  // one pointer misaligned
+  EXPECT_EQ(row_column_group(24, sizeof(half), {at(0), at(16), at(32)}), 8);
+  EXPECT_EQ(row_column_group(3, sizeof(double), {at(0), at(16), at(32)}), 1);
 }
 
 TEST(BiasShape, CoversEveryColumnAndRowWith256Threads) {

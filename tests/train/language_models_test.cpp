@@ -8,6 +8,7 @@
 #include "src/train/models/classifier.h"
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/models/language_model.h"
+#include "src/train/models/probed_activation.h"
 #include "src/train/models/transformer_block.h"
 #include "src/train/trainer/train_options.h"
 
@@ -109,17 +110,26 @@ TEST(LanguageModel, GatedFeedForwardIsActOfXWTimesXV) {
   ff->eval();
   const torch::Tensor x = torch::randn({2, 5, 16});
   auto params = ff->named_parameters();
-  const torch::Tensor w = params["hidden.weight"], bw = params["hidden.bias"], v = params["gate.weight"],
-                      bv = params["gate.bias"], u = params["output.weight"], bu = params["output.bias"];
-  ASSERT_EQ(w.size(0), feed_forward_width(o));
-  const torch::Tensor a = torch::matmul(x, w.t()) + bw;
+  // One projection of twice the width: its first half is W, its second V.
+  const int64_t h = feed_forward_width(o);
+  const torch::Tensor wv = params["hidden.weight"], bwv = params["hidden.bias"], u = params["output.weight"],
+                      bu = params["output.bias"];
+  ASSERT_EQ(wv.size(0), 2 * h);
+  EXPECT_EQ(params.find("gate.weight"), nullptr);
+  const torch::Tensor a = torch::matmul(x, wv.slice(0, 0, h).t()) + bwv.slice(0, 0, h);
+  const torch::Tensor b = torch::matmul(x, wv.slice(0, h).t()) + bwv.slice(0, h);
   // f itself comes from the module library (tested against the golden values elsewhere).
   gem::torch_ext::Activation act("egem:N=2,eps=1");
-  const torch::Tensor expected = torch::matmul(act->forward(a) * (torch::matmul(x, v.t()) + bv), u.t()) + bu;
+  const torch::Tensor expected = torch::matmul(act->forward(a) * b, u.t()) + bu;
   EXPECT_TRUE(torch::allclose(ff->forward(x), expected, 1e-5, 1e-6));
-  // Plain: out(act(in(x))), no gate parameters.
+  // The dead-unit probe sees a's features, and the same output.
+  DeadUnitProbe probe(*ff, /*on=*/true);
+  EXPECT_TRUE(torch::allclose(ff->forward(x), expected, 1e-5, 1e-6));
+  const DeadUnitProbe::Count count = probe.finish();
+  EXPECT_EQ(count.units, h);
+  // Plain: out(act(in(x))), one projection of the width.
   FeedForward plain(tiny("gpt", "egem:N=2,eps=1"));
-  EXPECT_EQ(plain->named_parameters().find("gate.weight"), nullptr);
+  EXPECT_EQ(plain->named_parameters()["hidden.weight"].size(0), feed_forward_width(tiny("gpt", "egem:N=2,eps=1")));
 }
 
 TEST(FeedForwardSpec, ParsesAndPrintsTheGatedForm) {

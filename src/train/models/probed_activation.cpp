@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
+#include "gem/torch/functional.h"
+
 namespace gem::train {
 
 ProbedActivationImpl::ProbedActivationImpl(const std::string& spec) {
@@ -24,6 +28,12 @@ torch::Tensor ProbedActivationImpl::forward(const torch::Tensor& x) {
   const torch::Tensor per_channel = slope.ne(0).transpose(0, x.dim() > 1 ? 1 : 0).reshape({channels, -1}).any(1);
   alive_ = alive_.defined() ? alive_.logical_or(per_channel) : per_channel;
   return y;
+}
+
+torch::Tensor ProbedActivationImpl::gated(const torch::Tensor& x) {
+  if (!probing_) return gem::torch_ext::glu(x, act_->spec_text);
+  const std::vector<torch::Tensor> halves = x.chunk(2, -1);
+  return forward(halves[0]) * halves[1];
 }
 
 void ProbedActivationImpl::start_probe() {

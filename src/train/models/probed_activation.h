@@ -29,6 +29,10 @@ class ProbedActivationImpl : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor& x);
 
+  /// f(a) * b for x = [a | b] along the last dimension (a gated feed-forward): the fused op
+  /// (gem::glu) except while probing, when f(a) is probed as forward probes it.
+  torch::Tensor gated(const torch::Tensor& x);
+
   /// Starts a probed pass (forgets the previous one) / ends it.
   void start_probe();
   void stop_probe() { probing_ = false; }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "src/train/models/feed_forward_spec.h"
 
@@ -51,8 +52,9 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
 FeedForwardImpl::FeedForwardImpl(const TransformerOptions& o) {
   const FeedForwardSpec spec = FeedForwardSpec::parse(o.activation);
   const int64_t hidden = feed_forward_width(o);
-  hidden_ = register_module("hidden", torch::nn::Linear(o.embed_dim, hidden));
-  if (spec.gated) gate_ = register_module("gate", torch::nn::Linear(o.embed_dim, hidden));
+  gated_ = spec.gated;
+  // Gated: one projection of twice the width, [a | b], for the fused f(a) * b.
+  hidden_ = register_module("hidden", torch::nn::Linear(o.embed_dim, (gated_ ? 2 : 1) * hidden));
   act_ = register_module("act", ProbedActivation(spec.activation.to_string()));
   output_ = register_module("output", torch::nn::Linear(hidden, o.embed_dim));
   dropout_ = register_module("dropout", torch::nn::Dropout(o.dropout));
@@ -61,9 +63,11 @@ FeedForwardImpl::FeedForwardImpl(const TransformerOptions& o) {
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
   const torch::Tensor pre = hidden_->forward(x);
   // The activation sees (tokens x features), so the dead-unit probe counts hidden features.
-  torch::Tensor h = act_->forward(pre.reshape({-1, pre.size(-1)})).view(pre.sizes());
-  if (gate_) h = h * gate_->forward(x);
-  return dropout_->forward(output_->forward(h));
+  const torch::Tensor rows = pre.reshape({-1, pre.size(-1)});
+  torch::Tensor h = gated_ ? act_->gated(rows) : act_->forward(rows);
+  std::vector<int64_t> shape = pre.sizes().vec();
+  shape.back() = h.size(-1);
+  return dropout_->forward(output_->forward(h.view(shape)));
 }
 
 TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o, bool causal) {

@@ -38,10 +38,11 @@ class FeedForwardImpl : public torch::nn::Module {
   torch::nn::Linear output_projection() const { return output_; }
 
  private:
-  // f(hidden(x)) -> output, or gated: f(hidden(x)) * gate(x) -> output, i.e. f(xW) * (xV).
+  // f(hidden(x)) -> output, or gated: hidden(x) = [xW | xV] (one matmul of twice the width)
+  // and f(xW) * (xV) -> output by the fused gem::glu.
   // (Module names are also TorchScript identifiers in checkpoints: no Python keywords.)
   torch::nn::Linear hidden_{nullptr}, output_{nullptr};
-  torch::nn::Linear gate_{nullptr};
+  bool gated_ = false;
   ProbedActivation act_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
 };

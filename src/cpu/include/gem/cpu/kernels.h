@@ -77,6 +77,20 @@ template <class T>
 void eps_grads(const ChannelEps& a, const T* grad_out, const T* x, T* grad_in, double* eps_grad, std::size_t n,
                int threads = 0);
 
+/// Gated (GLU) forms over `rows` rows of [a | b]: row r of x holds a = x[r, 0:C] and
+/// b = x[r, C:2C], C = channels, the two halves of one projection's output.
+///   gated_forward:  y[r, c] = f(a[r, c]) * b[r, c]                           (y: rows x C)
+///   gated_backward: grad_x[r, c] = (grad_out[r, c] * b[r, c]) * f'(a[r, c]),
+///                   grad_x[r, C + c] = grad_out[r, c] * f(a[r, c])           (grad_x: rows x 2C)
+/// One pass each, computed in the math type and rounded once: for double and float the bits of
+/// the unfused chain (forward then a multiply; grad_out * b then backward). Outputs must not
+/// overlap inputs.
+template <class T>
+void gated_forward(const Params& p, const T* x, T* y, std::size_t rows, std::size_t channels, int threads = 0);
+template <class T>
+void gated_backward(const Params& p, const T* grad_out, const T* x, T* grad_x, std::size_t rows, std::size_t channels,
+                    int threads = 0);
+
 /// out = f^(k)(x) for any order 0 <= k <= kMaxDerivativeOrder (gem/act/gem_derivative.h:
 /// k <= 2 the closed forms, higher orders scaled jets), evaluated in binary64 and rounded once
 /// for every k (gem::derivative, the torch op, takes k <= 2 from forward/backward instead).

@@ -11,6 +11,9 @@
 //                               in x and eps (first and second order)
 //   activation(x, spec)         any spec of include/gem/spec.h; relu, gelu, silu, mish, elu and
 //                               leaky_relu run torch's own functions
+//   glu(x, spec or p)           gated: f(a) * b for x = [a | b] along the last dimension (one
+//                               projection's two halves); one fused pass each way for the GEM
+//                               family, torch's activation times b for the others
 //
 // Errors are c10::Error: ValueError for bad parameters, TypeError for bad dtypes.
 #pragma once
@@ -61,5 +64,10 @@ at::Tensor eps_partial(const at::Tensor& x, Variant variant, int N, const at::Te
                        int64_t channel_dim = 1);
 
 at::Tensor activation(const at::Tensor& x, const std::string& spec);
+
+/// f(a) * b with x = [a | b] along the last dimension (even); the result has x's shape with the
+/// last dimension halved. Differentiable to second order.
+at::Tensor glu(const at::Tensor& x, const std::string& spec);
+at::Tensor glu(const at::Tensor& x, const Params& p);
 
 }  // namespace gem::torch_ext
