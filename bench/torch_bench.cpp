@@ -5,7 +5,14 @@
 //    count. Two modes: "alloc" (a fresh output per call, as autograd does) and "out" (output
 //    preallocated and pre-touched: gem::forward_out / at::gelu_out / ...; the kernel speed). The
 //    composition has no out= form; its backward is torch autograd through its graph.
-// 2. Training step: a small CNN (2 conv + 2 fc on 28x28, batch 128, SGD) forward + backward +
+// 2. Gated (GLU) feed-forward activation on tokens x [a | b]: the fused gem::glu against the
+//    unfused chain a user would write (activation(a) * b on the halves of one projection, its
+//    backward by autograd through that graph), for E-GEM, and torch's GEGLU (gelu(a) * b) beside
+//    them; forward and backward. Also "out": every output preallocated and pre-touched, the
+//    fused kernel (gem::cpu::gated_*) against the unfused chain of out= ops (forward_out, mul_out,
+//    backward_out; the two halves of grad_x kept apart, no concatenation): the kernels' speed
+//    without the allocator's fresh pages.
+// 3. Training step: a small CNN (2 conv + 2 fc on 28x28, batch 128, SGD) forward + backward +
 //    step with ReLU, GELU, E-GEM, SE-GEM and E-GEM with a learnable eps (one per layer, or one per
 //    channel of each layer).
 // Each number is the median of --repeats timed calls after --warmup untimed ones, taken in rounds
@@ -39,7 +46,9 @@ struct Options {
   int repeats = 15;
   int train_warmup = 3;
   int train_repeats = 15;
+  int64_t gated_tokens = 4096, gated_width = 2048;  // GPT-2 small's gated width: 2/3 of 3072
   bool skip_elementwise = false;
+  bool skip_gated = false;
   bool skip_training = false;
   bool json = false;
 };
@@ -71,6 +80,26 @@ void print_row(const Row& r, bool json) {
                 r.seconds * 1e3, r.gbps);
   }
   std::fflush(stdout);
+}
+
+/// The median seconds of each call, timed in rounds (each round calls every one once, so that
+/// they share the state of the allocator, the caches and the machine fairly) after `warmup`
+/// untimed rounds.
+std::vector<double> medians_in_rounds(const std::vector<std::function<void()>>& calls, int warmup, int repeats) {
+  std::vector<std::vector<double>> seconds(calls.size());
+  for (int round = 0; round < warmup + repeats; ++round)
+    for (size_t c = 0; c < calls.size(); ++c) {
+      const auto start = std::chrono::steady_clock::now();
+      calls[c]();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (round >= warmup) seconds[c].push_back(s);
+    }
+  std::vector<double> median(calls.size());
+  for (size_t c = 0; c < calls.size(); ++c) {
+    std::sort(seconds[c].begin(), seconds[c].end());
+    median[c] = seconds[c][seconds[c].size() / 2];
+  }
+  return median;
 }
 
 void run_elementwise(const Options& opt) {
@@ -132,24 +161,151 @@ void run_elementwise(const Options& opt) {
           torch::AutoGradMode grad_on(true);
           torch::autograd::grad({yr}, {xr}, {go}, /*retain_graph=*/true);
         });
-        // Rounds over all cases (not one case at a time), so that the state of the allocator and
-        // of the caches is shared fairly; warm-up rounds first.
         torch::NoGradGuard no_grad;  // inference mode for all but the eager backward (which turns it on)
-        std::vector<std::vector<double>> seconds(cases.size());
-        for (int round = 0; round < opt.warmup + opt.repeats; ++round)
-          for (size_t c = 0; c < cases.size(); ++c) {
-            const auto start = std::chrono::steady_clock::now();
-            cases[c].call();
-            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            if (round >= opt.warmup) seconds[c].push_back(s);
-          }
+        std::vector<std::function<void()>> calls;
+        for (const Case& c : cases) calls.push_back(c.call);
+        const std::vector<double> median = medians_in_rounds(calls, opt.warmup, opt.repeats);
         for (size_t c = 0; c < cases.size(); ++c) {
-          std::sort(seconds[c].begin(), seconds[c].end());
-          const double s = seconds[c][seconds[c].size() / 2];
           const double bytes = std::string(cases[c].pass) == "forward" ? bytes_fwd : bytes_bwd;
-          print_row({cases[c].pass, cases[c].op, cases[c].mode, dname, n, threads, s, bytes / s / 1e9}, opt.json);
+          print_row({cases[c].pass, cases[c].op, cases[c].mode, dname, n, threads, median[c], bytes / median[c] / 1e9},
+                    opt.json);
         }
       }
+}
+
+void run_gated(const Options& opt) {
+  const std::string spec = "egem:N=1,eps=1e-4";
+  if (!opt.json) {
+    std::printf(
+        "\nGated activation f(a) * b on x = [a | b], %lld tokens x 2 x %lld (forward reads x, writes y; "
+        "backward by autograd)\n",
+        static_cast<long long>(opt.gated_tokens), static_cast<long long>(opt.gated_width));
+    std::printf("| pass     | op                 | mode  | dtype    | t | median ms | unfused / this |\n");
+    std::printf("|----------|--------------------|-------|----------|---|-----------|----------------|\n");
+  }
+  for (const std::string& dname : opt.dtypes)
+    for (int threads : opt.threads) {
+      at::set_num_threads(threads);
+      const at::ScalarType dt = dtype_of(dname);
+      torch::manual_seed(0);
+      const at::Tensor x = torch::randn({opt.gated_tokens, 2 * opt.gated_width}, torch::kFloat).to(dt);
+      const at::Tensor go = torch::randn({opt.gated_tokens, opt.gated_width}, torch::kFloat).to(dt);
+      const auto unfused = [&spec](const at::Tensor& v) {
+        const std::vector<at::Tensor> h = v.chunk(2, -1);
+        return ops::activation(h[0], spec) * h[1];
+      };
+      const auto geglu = [](const at::Tensor& v) {
+        const std::vector<at::Tensor> h = v.chunk(2, -1);
+        return torch::gelu(h[0]) * h[1];
+      };
+      const auto fused = [&spec](const at::Tensor& v) { return ops::glu(v, spec); };
+      // Graphs built once and kept for the timed backward calls.
+      const at::Tensor xr = x.detach().requires_grad_(true);
+      const at::Tensor y_fused = fused(xr), y_unfused = unfused(xr), y_geglu = geglu(xr);
+      const auto grad_of = [&](const at::Tensor& y) {
+        return [&, y] {
+          torch::AutoGradMode grad_on(true);
+          torch::autograd::grad({y}, {xr}, {go}, /*retain_graph=*/true);
+        };
+      };
+      // Preallocated, pre-touched buffers for the out= forms.
+      const gem::Params p = gem::make_egem(1, 1e-4);
+      const std::vector<at::Tensor> halves = x.chunk(2, -1);
+      const at::Tensor &a = halves[0], &b = halves[1];
+      at::Tensor y = torch::zeros_like(go), h = torch::zeros_like(go), t = torch::zeros_like(go);
+      at::Tensor ga = torch::zeros_like(go), gb = torch::zeros_like(go), gx = torch::zeros_like(x);
+      const auto fused_kernel = [&](bool backward) {
+        const auto rows = static_cast<std::size_t>(opt.gated_tokens), C = static_cast<std::size_t>(opt.gated_width);
+        const auto call = [&](auto tag) {
+          using T = decltype(tag);
+          const T* xp = static_cast<const T*>(x.data_ptr());
+          if (backward)
+            gem::cpu::gated_backward<T>(p, static_cast<const T*>(go.data_ptr()), xp, static_cast<T*>(gx.data_ptr()),
+                                        rows, C, threads);
+          else
+            gem::cpu::gated_forward<T>(p, xp, static_cast<T*>(y.data_ptr()), rows, C, threads);
+        };
+        if (dt == at::kFloat)
+          call(float{});
+        else if (dt == at::kBFloat16)
+          call(gem::bfloat16{});
+        else if (dt == at::kHalf)
+          call(gem::half{});
+        else
+          call(double{});
+      };
+      struct Case {
+        const char* pass;
+        const char* op;
+        const char* mode;
+        std::function<void()> call;
+        int baseline;  // index of the unfused case this one is compared with (-1: none)
+      };
+      const std::vector<Case> cases{
+          {"forward", "egem unfused", "alloc",
+           [&] {
+             torch::NoGradGuard g;
+             unfused(x);
+           },
+           -1},
+          {"forward", "egem fused (glu)", "alloc",
+           [&] {
+             torch::NoGradGuard g;
+             fused(x);
+           },
+           0},
+          {"forward", "gelu unfused", "alloc",
+           [&] {
+             torch::NoGradGuard g;
+             geglu(x);
+           },
+           -1},
+          {"forward", "egem unfused", "out",
+           [&] {
+             ops::forward_out(h, a, p);
+             at::mul_out(y, h, b);
+           },
+           -1},
+          {"forward", "egem fused (glu)", "out", [&] { fused_kernel(false); }, 3},
+          {"forward", "gelu unfused", "out",
+           [&] {
+             at::gelu_out(h, a);
+             at::mul_out(y, h, b);
+           },
+           -1},
+          {"backward", "egem unfused", "alloc", grad_of(y_unfused), -1},
+          {"backward", "egem fused (glu)", "alloc", grad_of(y_fused), 6},
+          {"backward", "gelu unfused", "alloc", grad_of(y_geglu), -1},
+          {"backward", "egem unfused", "out",
+           [&] {
+             at::mul_out(t, go, b);  // grad_out * b, then grad_a = that * f'(a)
+             ops::backward_out(ga, t, a, p);
+             ops::forward_out(h, a, p);  // f(a) recomputed: autograd would keep it, at the memory's cost
+             at::mul_out(gb, go, h);
+           },
+           -1},
+          {"backward", "egem fused (glu)", "out", [&] { fused_kernel(true); }, 9},
+      };
+      std::vector<std::function<void()>> calls;
+      for (const Case& c : cases) calls.push_back(c.call);
+      const std::vector<double> median = medians_in_rounds(calls, opt.warmup, opt.repeats);
+      for (size_t c = 0; c < cases.size(); ++c) {
+        const double speedup = cases[c].baseline >= 0 ? median[cases[c].baseline] / median[c] : 1.0;
+        if (opt.json) {
+          std::printf(
+              "{\"pass\":\"gated_%s\",\"op\":\"%s\",\"mode\":\"%s\",\"dtype\":\"%s\",\"tokens\":%lld,"
+              "\"width\":%lld,\"threads\":%d,\"ms\":%.4f,\"speedup\":%.3f}\n",
+              cases[c].pass, cases[c].op, cases[c].mode, dname.c_str(), static_cast<long long>(opt.gated_tokens),
+              static_cast<long long>(opt.gated_width), threads, median[c] * 1e3, speedup);
+        } else {
+          char ratio[32] = "";
+          if (cases[c].baseline >= 0) std::snprintf(ratio, sizeof ratio, "%.2fx", speedup);
+          std::printf("| %-8s | %-18s | %-5s | %-8s | %d | %9.3f | %14s |\n", cases[c].pass, cases[c].op, cases[c].mode,
+                      dname.c_str(), threads, median[c] * 1e3, ratio);
+        }
+        std::fflush(stdout);
+      }
+    }
 }
 
 // 2 conv + 2 fc for 28x28 inputs, an activation module of its own after each but the last layer
@@ -212,23 +368,14 @@ void run_training(const Options& opt) {
     torch::manual_seed(1);
     const at::Tensor images = torch::randn({128, 1, 28, 28});
     const at::Tensor labels = torch::randint(0, 10, {128}, torch::kLong);
-    // Rounds over the activations, one step each, so that they share the machine's state fairly.
-    std::vector<std::vector<double>> seconds(specs.size());
-    for (int round = 0; round < opt.train_warmup + opt.train_repeats; ++round)
-      for (size_t k = 0; k < specs.size(); ++k) {
-        Trainer& t = trainers[k];
-        const auto start = std::chrono::steady_clock::now();
+    std::vector<std::function<void()>> steps;
+    for (Trainer& t : trainers)
+      steps.push_back([&t, &images, &labels] {
         t.sgd.zero_grad();
         torch::nn::functional::cross_entropy(t.model->forward(images), labels).backward();
         t.sgd.step();
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (round >= opt.train_warmup) seconds[k].push_back(s);
-      }
-    std::vector<double> median(specs.size());
-    for (size_t k = 0; k < specs.size(); ++k) {
-      std::sort(seconds[k].begin(), seconds[k].end());
-      median[k] = seconds[k][seconds[k].size() / 2];
-    }
+      });
+    const std::vector<double> median = medians_in_rounds(steps, opt.train_warmup, opt.train_repeats);
     for (size_t k = 0; k < specs.size(); ++k) {
       if (opt.json) {
         std::printf("{\"pass\":\"train_step\",\"activation\":\"%s\",\"threads\":%d,\"ms\":%.4f,\"vs_relu\":%.4f}\n",
@@ -254,8 +401,15 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", opt.repeats, "Timed calls; the median is reported")->capture_default_str();
   app.add_option("--train-warmup", opt.train_warmup, "Untimed training steps")->capture_default_str();
   app.add_option("--train-repeats", opt.train_repeats, "Timed training steps")->capture_default_str();
-  app.add_flag("--skip-elementwise", opt.skip_elementwise, "Only the training step");
-  app.add_flag("--skip-training", opt.skip_training, "Only the elementwise ops");
+  app.add_option("--gated-tokens", opt.gated_tokens, "Rows of the gated benchmark")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--gated-width", opt.gated_width, "Hidden width of the gated benchmark (x is 2x as wide)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--skip-elementwise", opt.skip_elementwise, "Skip the elementwise ops");
+  app.add_flag("--skip-gated", opt.skip_gated, "Skip the gated (GLU) activation");
+  app.add_flag("--skip-training", opt.skip_training, "Skip the training step");
   app.add_flag("--json", opt.json, "One JSON object per line instead of tables");
   CLI11_PARSE(app, argc, argv);
   if (opt.repeats < 1 || opt.train_repeats < 1) {
@@ -277,6 +431,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
   if (!opt.skip_elementwise) run_elementwise(opt);
+  if (!opt.skip_gated) run_gated(opt);
   if (!opt.skip_training) run_training(opt);
   return 0;
 }

@@ -13,6 +13,10 @@ Sections, each on its own (a failure is recorded and the next section runs):
                relu, gelu, silu, E-GEM written in eager PyTorch and the same under torch.compile;
                2^28 elements, float32 and bfloat16, N = 1, 2, 4; CUDA events, median of 20
   fused_bias   bias_forward / bias_backward against the unfused pair
+  gated        gem::glu (f(a) * b on x = [a | b]): CUDA against the CPU op bit for bit (every
+               dtype, aligned and misaligned, GEM and SE-GEM), then forward and backward (autograd)
+               time against the unfused chain and torch's GEGLU / SwiGLU, on a GPT-2-sized
+               feed-forward (8192 tokens x [2048 | 2048])
   resnet56     CIFAR ResNet-56 training step (batch 128, bf16 autocast, channels_last) with ReLU,
                GELU, E-GEM (our op) and E-GEM in eager PyTorch: median step time
 
@@ -198,6 +202,9 @@ def check_gradients(cfg: Config) -> dict:
     xb = (torch.randn(6, 5, dtype=f64, device=dev) * 1.5).requires_grad_()
     bb = torch.randn(5, dtype=f64, device=dev, requires_grad=True)
     record("bias_forward segem N=3", lambda t, b: torch.ops.gem.bias_forward(t, b, "segem", 3, 0.5), (xb, bb))
+    xg = (torch.randn(6, 8, dtype=f64, device=dev) * 1.5).requires_grad_()
+    for spec in ("egem:N=1,eps=0.5", "segem:N=2,eps=0.3"):
+        record(f"glu {spec}", lambda t, s=spec: torch.ops.gem.glu(t, s), (xg,))
 
     # The same first and second derivatives on CUDA and CPU (float32, fresh inputs).
     x = torch.randn(4096, device=dev)
@@ -398,6 +405,76 @@ def bench_fused_bias(cfg: Config) -> dict:
     return {"ok": all("error" not in r for r in rows), "rows": rows}
 
 
+def check_and_bench_gated(cfg: Config) -> dict:
+    dev = cfg.device
+    checks = []
+    shapes = [(7, 3), (64, 16), (33, 1024)] if cfg.dry else [(7, 3), (4096, 64), (1000, 1000), (33, 4096), (2048, 17)]
+    for dtype in DTYPES:
+        for rows, C in shapes:
+            for variant, N, eps in (("egem", 1, 1e-4), ("segem", 3, 10.0), ("gem", 2, 1.0)):
+                for misaligned in (False, True):
+                    base = torch.randn(rows * 2 * C + 1, dtype=torch.float64, device=dev).mul_(3).to(dtype)
+                    x = (base[1:] if misaligned else base[:-1]).view(rows, 2 * C)
+                    go = torch.randn(rows, C, dtype=torch.float64, device=dev).to(dtype)
+                    y = torch.ops.gem.glu_forward(x, variant, N, eps)
+                    gx = torch.ops.gem.glu_backward(go, x, variant, N, eps)
+                    entry = {"dtype": DTYPE_NAME[dtype], "rows": rows, "channels": C, "variant": variant, "N": N,
+                             "misaligned": misaligned,
+                             "y_cpu_mismatches": bitwise_mismatches(y.cpu(), torch.ops.gem.glu_forward(
+                                 x.cpu(), variant, N, eps)),
+                             "grad_x_cpu_mismatches": bitwise_mismatches(gx.cpu(), torch.ops.gem.glu_backward(
+                                 go.cpu(), x.cpu(), variant, N, eps))}
+                    entry["ok"] = entry["y_cpu_mismatches"] == 0 and entry["grad_x_cpu_mismatches"] == 0
+                    if not entry["ok"]:
+                        log(f"  FAIL gated {entry}")
+                    checks.append(entry)
+    passed = sum(c["ok"] for c in checks)
+    log(f"gated: {passed}/{len(checks)} bit-identical to the CPU")
+
+    tokens, width = (64, 128) if cfg.dry else (8192, 2048)
+    rows = []
+
+    def split(v):
+        return v.chunk(2, -1)
+
+    candidates = {
+        "egem fused (glu)": lambda v: torch.ops.gem.glu(v, "egem:N=1,eps=1e-4"),
+        "egem unfused": lambda v: (lambda a, b: torch.ops.gem.forward(a, "egem", 1, 1e-4) * b)(*split(v)),
+        "gem N=2 fused (glu)": lambda v: torch.ops.gem.glu(v, "gem:N=2"),
+        "geglu (torch)": lambda v: (lambda a, b: F.gelu(a) * b)(*split(v)),
+        "swiglu (torch)": lambda v: (lambda a, b: F.silu(a) * b)(*split(v)),
+    }
+    for dtype in (torch.float32, torch.bfloat16):
+        x = torch.randn(tokens, 2 * width, device=dev, dtype=dtype)
+        go = torch.randn(tokens, width, device=dev, dtype=dtype)
+        size = x.element_size()
+        for name, fn in candidates.items():
+            entry = {"name": name, "dtype": DTYPE_NAME[dtype], "tokens": tokens, "width": width}
+            try:
+                with torch.no_grad():
+                    tf = timing.time_ms(lambda: fn(x), dev, cfg.warmup, cfg.repeats)
+                xr = x.detach().requires_grad_()
+                y = fn(xr)
+                tb = timing.time_ms(lambda: torch.autograd.grad(y, xr, go, retain_graph=True), dev, cfg.warmup,
+                                    cfg.repeats)
+                entry.update({"forward_ms": tf["median_ms"], "backward_ms": tb["median_ms"],
+                              "forward_gbps": timing.gbps(3 * tokens * width * size, tf["median_ms"]),
+                              "backward_gbps": timing.gbps(5 * tokens * width * size, tb["median_ms"])})
+                log(f"  {DTYPE_NAME[dtype]:8s} {name:20s} forward {tf['median_ms']:.3f} ms "
+                    f"({entry['forward_gbps']:.0f} GB/s), backward {tb['median_ms']:.3f} ms")
+            except Exception as e:
+                entry["error"] = f"{type(e).__name__}: {str(e)[:300]}"
+                log(f"  gated {name} {DTYPE_NAME[dtype]}: {entry['error']}")
+            rows.append(entry)
+    for r in rows:  # the unfused chain over the fused op, same dtype
+        base = next((u for u in rows if u["name"] == "egem unfused" and u["dtype"] == r["dtype"]), None)
+        if r["name"] == "egem fused (glu)" and base and "forward_ms" in r and "forward_ms" in base:
+            r["forward_speedup"] = base["forward_ms"] / r["forward_ms"]
+            r["backward_speedup"] = base["backward_ms"] / r["backward_ms"]
+    return {"ok": passed == len(checks) and all("error" not in r for r in rows), "passed": passed,
+            "total": len(checks), "checks": checks, "rows": rows}
+
+
 class OpActivation(nn.Module):
     """torch.ops.gem.forward as a module (used when the python package cannot be imported)."""
 
@@ -506,6 +583,15 @@ def summary_table(results: dict) -> str:
             if "speedup" in r:
                 lines.append(f"fused bias {r['dtype']:8s} {r['direction']:8s} C={r['channels']:<5d} "
                              f"{r['fused_gbps']:6.0f} GB/s, x{r['speedup']:.2f} vs unfused")
+    gt = s.get("gated", {}).get("data")
+    if gt:
+        lines.append(f"gated        {gt['passed']}/{gt['total']} bit-identical to the CPU op")
+        for r in gt["rows"]:
+            if "forward_ms" in r:
+                extra = (f", x{r['forward_speedup']:.2f} / x{r['backward_speedup']:.2f} vs unfused"
+                         if "forward_speedup" in r else "")
+                lines.append(f"gated {r['dtype']:8s} {r['name']:20s} fwd {r['forward_ms']:.3f} ms "
+                             f"({r['forward_gbps']:.0f} GB/s), bwd {r['backward_ms']:.3f} ms{extra}")
     rn = s.get("resnet56", {}).get("data")
     if rn:
         lines.append("resnet56 step (batch %d, bf16, channels_last): " % rn["rows"][0]["batch"] + ", ".join(
@@ -520,7 +606,7 @@ def summary_table(results: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.environ.get("OUT") or "gpu-out", help="folder for gpu_results.json")
-    parser.add_argument("--sections", default="correctness,gradients,bias,bandwidth,fused_bias,resnet56",
+    parser.add_argument("--sections", default="correctness,gradients,bias,bandwidth,fused_bias,gated,resnet56",
                         help="comma-separated sections to run")
     args = parser.parse_args()
     dry = os.environ.get("GEM_GPU_CHECK_DRY") == "1"
@@ -542,7 +628,8 @@ def main() -> int:
         log(f"cannot load the gem operators ({type(e).__name__}: {e}); sections that need them fail")
     sections = {"correctness": lambda: check_correctness(cfg), "gradients": lambda: check_gradients(cfg),
                 "bias": lambda: check_bias(cfg), "bandwidth": lambda: bench_bandwidth(cfg),
-                "fused_bias": lambda: bench_fused_bias(cfg), "resnet56": lambda: bench_resnet(cfg, gem_module)}
+                "fused_bias": lambda: bench_fused_bias(cfg), "gated": lambda: check_and_bench_gated(cfg),
+                "resnet56": lambda: bench_resnet(cfg, gem_module)}
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in [s for s in args.sections.split(",") if s]:

@@ -39,7 +39,7 @@ for act in gelu egem:N=2,eps=10; do
   train "gpt-local-$act" "$act" --epochs 2 --steps-per-epoch 300 --batch-size 64 --val-tokens 65536
 done
 log "GPT-2-small shape (12 x 768, context 1024; the recipe's vocabulary), batch 8: 1 epoch x 40 steps"
-for act in gelu egem:N=2,eps=10 glu-egem:N=2,eps=10 relu; do
+for act in gelu egem:N=2,eps=10 glu-gelu glu-egem:N=2,eps=10 relu; do  # glu-: the goal is glu-egem >= 0.95x glu-gelu
   train "gpt2-shape-$act" "$act" --epochs 1 --steps-per-epoch 40 --batch-size 8 --layers 12 --heads 12 \
     --embed-dim 768 --context 1024 --val-tokens 65536 --eval-batch-size 8 --warmup-epochs 0.1 --lr 6e-4
 done

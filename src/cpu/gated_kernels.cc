@@ -4,7 +4,8 @@
 //   gated_backward: grad_a = (grad_out * b) * f'(a),  grad_b = grad_out * f(a)
 //
 // in one pass each, with f and f' from the lane forms of include/gem/act/gem_lanes.h on the
-// math type and one rounding to the storage type. For float and double the products are those of
+// math type and one rounding to the storage type. Inputs are prefetched ahead and large outputs
+// stored non-temporally, as the elementwise loops do (tuning.h). For float and double the products are those of
 // the unfused chain (forward, then a multiply; backward's grad_out * b, then gem's backward), so
 // the bits are the same; 16-bit storage rounds once instead of after every step.
 
@@ -14,10 +15,12 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "gem/act/gem_lanes.h"
 #include "gem/with_order.h"
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "src/cpu/kernel_job.h"
 #include "src/cpu/lane_loops-inl.h"
@@ -29,7 +32,8 @@ namespace gem::cpu {
 namespace HWY_NAMESPACE {
 
 /// One block of a gated row: a, b (and grad_out for backward) in, out_a (and out_b) out.
-template <int N, bool kSegem, bool kBackward, class D, class T>
+/// kStream: non-temporal stores (to addresses aligned to the stored size).
+template <int N, bool kSegem, bool kBackward, bool kStream = false, class D, class T>
 HWY_INLINE void GatedBlock(D d, const LaneConstants<Lanes<D>>& k, const T* a, const T* b, const T* g, T* out_a,
                            T* out_b) {
   const Block<T, D> ab = LoadBlock(d, a), bb = LoadBlock(d, b);
@@ -43,14 +47,14 @@ HWY_INLINE void GatedBlock(D d, const LaneConstants<Lanes<D>>& k, const T* a, co
       ya.v[j] = hn::Mul(hn::Mul(gb.v[j], bb.v[j]), df);
       yb.v[j] = hn::Mul(gb.v[j], f);
     }
-    StoreBlock<false>(d, yb, out_b);
+    StoreBlock<kStream>(d, yb, out_b);
   } else {
     for (std::size_t j = 0; j < kBlockVectors<T>; ++j) {
       const Lanes<D> x{ab.v[j]};
       ya.v[j] = hn::Mul((kSegem ? segem_lanes<N>(x, k) : egem_lanes<N>(x, k)).v, bb.v[j]);
     }
   }
-  StoreBlock<false>(d, ya, out_a);
+  StoreBlock<kStream>(d, ya, out_a);
 }
 
 /// Fewer than one block at the end of a row: the same code on zero-padded copies.
@@ -68,7 +72,7 @@ HWY_INLINE void GatedPartialBlock(D d, const LaneConstants<Lanes<D>>& k, const T
   if constexpr (kBackward) std::memcpy(out_b, yb, count * sizeof(T));
 }
 
-template <int N, bool kSegem, bool kBackward, class T>
+template <int N, bool kSegem, bool kBackward, bool kStream, class T>
 HWY_NOINLINE HWY_FLATTEN void GatedRows(const GatedJob<T>& job, std::size_t begin, std::size_t end) {
   using D = MathTag<T>;
   const D d;
@@ -81,26 +85,47 @@ HWY_NOINLINE HWY_FLATTEN void GatedRows(const GatedJob<T>& job, std::size_t begi
     T* out_a = job.out + r * (kBackward ? 2 * C : C);
     T* out_b = kBackward ? out_a + C : nullptr;
     std::size_t i = 0;
-    for (; i + step <= C; i += step)
-      GatedBlock<N, kSegem, kBackward>(d, k, a + i, b + i, kBackward ? g + i : g, out_a + i,
-                                       kBackward ? out_b + i : out_b);
+    for (; i + step <= C; i += step) {
+      PrefetchAhead<Op::backward>(a + i, b + i);  // both pointers (Op::backward prefetches two)
+      if constexpr (kBackward) PrefetchAhead<Op::forward>(g + i, g + i);
+      GatedBlock<N, kSegem, kBackward, kStream>(d, k, a + i, b + i, kBackward ? g + i : g, out_a + i,
+                                                kBackward ? out_b + i : out_b);
+    }
     if (i < C)
       GatedPartialBlock<N, kSegem, kBackward>(d, k, a + i, b + i, kBackward ? g + i : g, out_a + i,
                                               kBackward ? out_b + i : out_b, C - i);
   }
+  if constexpr (kStream) hwy::FlushStream();  // non-temporal stores are weakly ordered: fence
+}
+
+// Streaming needs whole stored vectors of at least 16 bytes (as gem_kernels.cc's loops).
+template <class T>
+constexpr bool kGatedCanStream = HWY_LANES(opmath_t<T>) * kBlockVectors<T> * sizeof(T) >= 16;
+
+template <bool kSegem, bool kBackward, bool kStream, class T>
+GatedRowsFn<T> PickGatedOrder(int n) {
+  return with_order(n, [](auto order) -> GatedRowsFn<T> {
+    return &GatedRows<decltype(order)::value, kSegem, kBackward, kStream, T>;
+  });
 }
 
 template <bool kSegem, bool kBackward, class T>
-GatedRowsFn<T> PickGatedOrder(int n) {
-  return with_order(
-      n, [](auto order) -> GatedRowsFn<T> { return &GatedRows<decltype(order)::value, kSegem, kBackward, T>; });
+GatedRowsFn<T> PickGatedStream(const GatedJob<T>& job) {
+  if constexpr (kGatedCanStream<T>) {
+    // Every output row must start on a block boundary: the base aligned, rows whole blocks.
+    const std::size_t block_bytes = BlockLanes<T>(MathTag<T>()) * sizeof(T);
+    if (job.stream && reinterpret_cast<std::uintptr_t>(job.out) % block_bytes == 0 &&
+        job.channels * sizeof(T) % block_bytes == 0)
+      return PickGatedOrder<kSegem, kBackward, true, T>(job.c.n);
+  }
+  return PickGatedOrder<kSegem, kBackward, false, T>(job.c.n);
 }
 
 template <class T>
 GatedRowsFn<T> PickGated(const GatedJob<T>& job, Variant v) {
   const bool segem = v == Variant::segem;
-  if (job.backward) return segem ? PickGatedOrder<true, true, T>(job.c.n) : PickGatedOrder<false, true, T>(job.c.n);
-  return segem ? PickGatedOrder<true, false, T>(job.c.n) : PickGatedOrder<false, false, T>(job.c.n);
+  if (job.backward) return segem ? PickGatedStream<true, true>(job) : PickGatedStream<false, true>(job);
+  return segem ? PickGatedStream<true, false>(job) : PickGatedStream<false, false>(job);
 }
 
 GatedRowsFn<double> PickGatedF64(const GatedJob<double>& job, Variant v) { return PickGated(job, v); }
@@ -121,6 +146,7 @@ HWY_AFTER_NAMESPACE();
 #include "gem/cpu/kernels.h"
 #include "gem/round_once.h"
 #include "src/cpu/threads.h"
+#include "src/cpu/tuning.h"
 
 namespace gem::cpu {
 
@@ -172,7 +198,8 @@ void run_gated(const Params& p, bool backward, const T* grad_out, const T* x, T*
   validate(p);
   const int team = resolve_threads(threads);
   if (rows == 0 || channels == 0) return;
-  GatedJob<T> job{backward, x, grad_out, out, channels, {}};
+  const std::size_t out_bytes = rows * channels * (backward ? 2 : 1) * sizeof(T);
+  GatedJob<T> job{backward, x, grad_out, out, channels, out_bytes >= tuning::kStreamMinBytes, {}};
   GatedRowsFn<T> loop = nullptr;
   if (!needs_binary64<T>(p.eps)) {
     job.c = make_constants<opmath_t<T>>(p);

@@ -92,6 +92,7 @@ struct GatedJob {
   const T* grad_out;  // backward only
   T* out;
   std::size_t channels;
+  bool stream;  // non-temporal stores where the output rows allow them (large outputs)
   GemConstants<opmath_t<T>> c;
 };
 

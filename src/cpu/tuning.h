@@ -46,4 +46,9 @@ constexpr std::size_t kPrefetchBytes = 4096;
 //  - N = 1 without multiplying t by one in lane_powers: 0.171 both ways. Kept: one operation
 //    fewer for the same bits.
 
+// The gated (GLU) kernels (gated_kernels.cc) use the same prefetch distance and streaming
+// threshold. Measured 2026-12-07 with gem-torch-bench (4096 x [2048 | 2048] float32, preallocated
+// outputs, median of 9, 2 threads): forward 3.57 ms with plain stores and no prefetch, 2.66 ms
+// with both; backward 5.39 -> 3.68 ms; bfloat16 forward 1.96 -> 1.65 ms.
+
 }  // namespace gem::cpu::tuning

@@ -5,7 +5,8 @@
 //     is (grad_out b) f'(a) and grad_b is grad_out f(a), each within the tolerance of a scaled
 //     f or f' (within_tolerance: the factor's scale, one more rounding to the storage type);
 //   - double and float: the bits of the unfused chain of the same kernels;
-//   - rows of every length around the block sizes, 1 vs 2 threads the same bytes;
+//   - rows of every length around the block sizes, 1 vs 2 threads the same bytes, streamed
+//     (non-temporal) stores the same bytes as plain ones;
 //   - eps outside binary32's range: the binary64 reference rounded once.
 #include <gtest/gtest.h>
 
@@ -19,6 +20,7 @@
 #include "gem/act/gem.h"
 #include "gem/act/gem_constants.h"
 #include "gem/round_once.h"
+#include "src/cpu/tuning.h"
 
 namespace gem::testing {
 namespace {
@@ -194,6 +196,24 @@ TYPED_TEST(GatedKernels, ThreadCountDoesNotChangeABit) {
     EXPECT_TRUE(same_bits(y1, y2)) << "C = " << C;
     EXPECT_TRUE(same_bits(g1, g2)) << "C = " << C;
   }
+}
+
+// Outputs of at least tuning::kStreamMinBytes are stored non-temporally: the same bytes as row by
+// row calls (each far below the threshold).
+TYPED_TEST(GatedKernels, StreamedStoresGiveTheSameBytes) {
+  using T = TypeParam;
+  const Params p = make_segem(1, 1e-4);
+  const std::size_t C = 1024, rows = cpu::tuning::kStreamMinBytes / (C * sizeof(T)) + 3;
+  const GatedCase<T> in = random_case<T>(rows, C, 11);
+  std::vector<T> y(rows * C), g(2 * rows * C), y_rows(rows * C), g_rows(2 * rows * C);
+  cpu::gated_forward(p, in.x.data(), y.data(), rows, C, 2);
+  cpu::gated_backward(p, in.g.data(), in.x.data(), g.data(), rows, C, 2);
+  for (std::size_t r = 0; r < rows; ++r) {
+    cpu::gated_forward(p, in.x.data() + 2 * r * C, y_rows.data() + r * C, 1, C, 1);
+    cpu::gated_backward(p, in.g.data() + r * C, in.x.data() + 2 * r * C, g_rows.data() + 2 * r * C, 1, C, 1);
+  }
+  EXPECT_TRUE(same_bits(y, y_rows));
+  EXPECT_TRUE(same_bits(g, g_rows));
 }
 
 // double always computes in binary64, by the lane forms: only the other types fall back.
