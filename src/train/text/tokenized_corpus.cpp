@@ -107,7 +107,7 @@ std::vector<int32_t> tokenize_documents(const std::vector<TextDocument>& docs, c
   ids.reserve(total);
   for (const auto& p : parts) {
     ids.insert(ids.end(), p.begin(), p.end());
-    ids.push_back(tokenizer.newline_id());
+    ids.push_back(tokenizer.document_end_id());
   }
   return ids;
 }

