@@ -33,6 +33,7 @@
 
 #include "gem/torch.h"
 #include "gem/cpu/kernels.h"
+#include "src/torch/flat_tensors.h"  // dispatch_storage, data<T>
 
 namespace {
 
@@ -216,23 +217,14 @@ void run_gated(const Options& opt) {
       at::Tensor ga = torch::zeros_like(go), gb = torch::zeros_like(go), gx = torch::zeros_like(x);
       const auto fused_kernel = [&](bool backward) {
         const auto rows = static_cast<std::size_t>(opt.gated_tokens), C = static_cast<std::size_t>(opt.gated_width);
-        const auto call = [&](auto tag) {
+        gem::torch_ext::dispatch_storage(dt, [&](auto tag) {
           using T = decltype(tag);
-          const T* xp = static_cast<const T*>(x.data_ptr());
+          using gem::torch_ext::data;
           if (backward)
-            gem::cpu::gated_backward<T>(p, static_cast<const T*>(go.data_ptr()), xp, static_cast<T*>(gx.data_ptr()),
-                                        rows, C, threads);
+            gem::cpu::gated_backward<T>(p, data<T>(go), data<T>(x), data<T>(gx), rows, C, threads);
           else
-            gem::cpu::gated_forward<T>(p, xp, static_cast<T*>(y.data_ptr()), rows, C, threads);
-        };
-        if (dt == at::kFloat)
-          call(float{});
-        else if (dt == at::kBFloat16)
-          call(gem::bfloat16{});
-        else if (dt == at::kHalf)
-          call(gem::half{});
-        else
-          call(double{});
+            gem::cpu::gated_forward<T>(p, data<T>(x), data<T>(y), rows, C, threads);
+        });
       };
       struct Case {
         const char* pass;

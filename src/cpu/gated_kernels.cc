@@ -5,9 +5,10 @@
 //
 // in one pass each, with f and f' from the lane forms of include/gem/act/gem_lanes.h on the
 // math type and one rounding to the storage type. Inputs are prefetched ahead and large outputs
-// stored non-temporally, as the elementwise loops do (tuning.h). For float and double the products are those of
-// the unfused chain (forward, then a multiply; backward's grad_out * b, then gem's backward), so
-// the bits are the same; 16-bit storage rounds once instead of after every step.
+// stored non-temporally, as the elementwise loops do (tuning.h). For float and double the
+// products are those of the unfused chain (forward, then a multiply; backward's grad_out * b,
+// then gem's backward), so the bits are the same; 16-bit storage rounds once instead of after
+// every step.
 
 // ---- Per-target code (this file is compiled once per SIMD target) -------------------------------
 #undef HWY_TARGET_INCLUDE
@@ -98,10 +99,6 @@ HWY_NOINLINE HWY_FLATTEN void GatedRows(const GatedJob<T>& job, std::size_t begi
   if constexpr (kStream) hwy::FlushStream();  // non-temporal stores are weakly ordered: fence
 }
 
-// Streaming needs whole stored vectors of at least 16 bytes (as gem_kernels.cc's loops).
-template <class T>
-constexpr bool kGatedCanStream = HWY_LANES(opmath_t<T>) * kBlockVectors<T> * sizeof(T) >= 16;
-
 template <bool kSegem, bool kBackward, bool kStream, class T>
 GatedRowsFn<T> PickGatedOrder(int n) {
   return with_order(n, [](auto order) -> GatedRowsFn<T> {
@@ -111,7 +108,7 @@ GatedRowsFn<T> PickGatedOrder(int n) {
 
 template <bool kSegem, bool kBackward, class T>
 GatedRowsFn<T> PickGatedStream(const GatedJob<T>& job) {
-  if constexpr (kGatedCanStream<T>) {
+  if constexpr (kCanStream<T>) {
     // Every output row must start on a block boundary: the base aligned, rows whole blocks.
     const std::size_t block_bytes = BlockLanes<T>(MathTag<T>()) * sizeof(T);
     if (job.stream && reinterpret_cast<std::uintptr_t>(job.out) % block_bytes == 0 &&

@@ -85,11 +85,6 @@ HWY_NOINLINE HWY_FLATTEN double RunRange(const KernelJob<T>& job, std::size_t be
   return sum;
 }
 
-// Streaming needs whole stored vectors of at least 16 bytes (Highway's 128-bit Stream writes
-// 16 bytes even for half vectors, e.g. four binary16 lanes on SSE4).
-template <class T>
-constexpr bool kCanStream = HWY_LANES(opmath_t<T>) * kBlockVectors<T> * sizeof(T) >= 16;
-
 template <bool kSegem, Op kOp, bool kStream, class T>
 RangeFn<T> PickOrder(int n) {
   return with_order(

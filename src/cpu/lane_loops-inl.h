@@ -1,7 +1,8 @@
 // The per-block pieces of the CPU loops, shared by the one-eps loops (gem_kernels.cc) and the
 // per-channel row loops (row_kernels.cc): the constants of a job on lanes, the activation of one
 // vector (the lane forms of include/gem/act/gem_lanes.h and gem_eps_lanes.h), one block with its
-// gradient, the zero-padded partial block, and prefetching. No formula lives here.
+// gradient, the zero-padded partial block, prefetching and when blocks can be streamed. No
+// formula lives here.
 //
 // Compiled once per SIMD target (Highway's per-target include guard below).
 
@@ -132,6 +133,11 @@ HWY_INLINE void PrefetchAhead(const T* x, const T* g) {
     hwy::Prefetch(reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(g) + tuning::kPrefetchBytes));
   }
 }
+
+/// Streaming needs whole stored vectors of at least 16 bytes (Highway's 128-bit Stream writes
+/// 16 bytes even for half vectors, e.g. four binary16 lanes on SSE4).
+template <class T>
+constexpr bool kCanStream = HWY_LANES(opmath_t<T>) * kBlockVectors<T> * sizeof(T) >= 16;
 
 /// Blocks whose grad_out df/deps are summed in the math type before the sum moves to double:
 /// short enough that float's rounding stays near one ulp of the partial sums.

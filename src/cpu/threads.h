@@ -18,23 +18,6 @@ inline int resolve_threads(int threads) {
   return threads == 0 ? std::min(omp_get_max_threads(), kMaxThreads) : threads;
 }
 
-/// body(begin, end) over [0, n) in fixed chunks of tuning::kChunk on up to `threads` threads;
-/// small arrays run on the calling thread.
-template <class Body>
-void parallel_ranges(std::size_t n, int threads, const Body& body) {
-  const std::size_t chunks = (n + tuning::kChunk - 1) / tuning::kChunk;
-  const int team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), chunks));
-  if (n < tuning::kParallelMin || team <= 1) {
-    body(std::size_t(0), n);
-    return;
-  }
-#pragma omp parallel for num_threads(team) schedule(static)
-  for (std::ptrdiff_t c = 0; c < static_cast<std::ptrdiff_t>(chunks); ++c) {
-    const std::size_t begin = static_cast<std::size_t>(c) * tuning::kChunk;
-    body(begin, std::min(n, begin + tuning::kChunk));
-  }
-}
-
 /// body(begin, end) over rows [0, rows) of `row_elements` elements each, by the same rules in
 /// elements: chunks of whole rows of about tuning::kChunk elements, one thread below
 /// tuning::kParallelMin elements in all.
@@ -52,6 +35,13 @@ void parallel_rows(std::size_t rows, std::size_t row_elements, int threads, cons
     const std::size_t begin = static_cast<std::size_t>(c) * per_chunk;
     body(begin, std::min(rows, begin + per_chunk));
   }
+}
+
+/// body(begin, end) over [0, n) in fixed chunks of tuning::kChunk on up to `threads` threads;
+/// small arrays run on the calling thread.
+template <class Body>
+void parallel_ranges(std::size_t n, int threads, const Body& body) {
+  parallel_rows(n, 1, threads, body);
 }
 
 }  // namespace gem::cpu

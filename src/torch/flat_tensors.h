@@ -1,6 +1,7 @@
 // What every device's kernel file does to tensors before calling raw-pointer kernels: pick the
 // gem storage type for the dtype, make buffers flat (once, only when needed) with one layout for
-// an elementwise pair, and check out= arguments. Shared by cpu_ops.cpp and a CUDA kernel file.
+// an elementwise pair, and check out= arguments. Shared by cpu_ops.cpp, cuda_ops.cpp and
+// gem-torch-bench (which calls gem::cpu kernels on tensors directly).
 #pragma once
 
 #include <ATen/MemoryOverlap.h>

@@ -34,13 +34,8 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-using GluForwardFn = at::Tensor(const at::Tensor&, c10::string_view, int64_t, double);
 using GluBackwardFn = at::Tensor(const at::Tensor&, const at::Tensor&, c10::string_view, int64_t, double);
 
-const c10::TypedOperatorHandle<GluForwardFn>& glu_forward_op() {
-  static const auto op = c10::Dispatcher::singleton().findSchemaOrThrow("gem::glu_forward", "").typed<GluForwardFn>();
-  return op;
-}
 const c10::TypedOperatorHandle<GluBackwardFn>& glu_backward_op() {
   static const auto op = c10::Dispatcher::singleton().findSchemaOrThrow("gem::glu_backward", "").typed<GluBackwardFn>();
   return op;
@@ -57,13 +52,13 @@ std::pair<at::Tensor, at::Tensor> halves(const at::Tensor& x) {
 struct GluForward : public torch::autograd::Function<GluForward> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, c10::string_view variant, int64_t N,
                             double eps) {
-    params_from("gem::glu_forward", variant, N, eps);  // fail before saving anything
+    const Params p = params_from("gem::glu_forward", variant, N, eps);  // fail before saving anything
     ctx->saved_data["variant"] = std::string(variant.data(), variant.size());
     ctx->saved_data["N"] = N;
     ctx->saved_data["eps"] = eps;
     ctx->save_for_backward({x});
     at::AutoDispatchBelowADInplaceOrView below_autograd;
-    return glu_forward_op().call(x, variant, N, eps);
+    return torch_ext::glu(x, p);  // gem::glu_forward
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -102,7 +97,7 @@ at::Tensor glu_spec(const at::Tensor& x, c10::string_view spec) {
   constexpr const char* op = "gem::glu";
   const ActivationSpec s = spec_from(op, spec);
   check_gated(op, x);
-  if (s.is_gem_family()) return glu_forward_op().call(x, variant_name(s.gem.variant), s.gem.N, s.gem.eps);
+  if (s.is_gem_family()) return torch_ext::glu(x, s.gem);  // gem::glu_forward
   const auto [a, b] = halves(x);
   return torch_ext::activation(a, s.to_string()) * b;
 }

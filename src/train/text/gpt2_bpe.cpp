@@ -5,16 +5,15 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cstring>
-#include <fstream>
-#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
+#include "src/train/data/file_bytes.h"
 #include "src/train/text/content_hash.h"
 #include "src/train/text/unicode_classes.h"
+#include "src/train/text/utf8.h"
 
 namespace gem::train {
 namespace {
@@ -30,22 +29,11 @@ bool in_ranges(const unicode::Range (&ranges)[M], char32_t cp) {
   return it != std::begin(ranges) && cp <= (it - 1)->last;
 }
 
-/// The code point at s[i] and its length in bytes; an invalid or truncated sequence is one byte
-/// of class `other` (the pattern sees it as U+FFFD does), so any bytes cut into pieces.
+/// The code point at s[i] and its length in bytes; an ill-formed sequence is one byte of class
+/// `other` (the pattern sees it as U+FFFD does), so any bytes cut into pieces.
 std::pair<char32_t, std::size_t> code_point_at(std::string_view s, std::size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1};
-  const std::size_t len = b0 >= 0xF0 && b0 <= 0xF4 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 && b0 < 0xE0 ? 2 : 0;
-  if (len == 0 || i + len > s.size()) return {0xFFFD, 1};
-  char32_t cp = b0 & (0x7F >> len);
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return {0xFFFD, 1};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1};
-  return {cp, len};
+  const auto [cp, len] = utf8_at(s, i);
+  return len == 0 ? std::pair<char32_t, std::size_t>{0xFFFD, 1} : std::pair<char32_t, std::size_t>{cp, len};
 }
 
 CharClass class_of(char32_t cp) {
@@ -97,23 +85,37 @@ std::size_t piece_end(std::string_view s, std::size_t i) {
 // ---- Files --------------------------------------------------------------------------------------
 
 std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("gpt2 tokenizer: cannot read " + path.string());
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  return std::string(bytes.begin(), bytes.end());
 }
 
-/// GPT-2's map from bytes to printable characters (encoder.py: bytes_to_unicode): the printable
-/// Latin-1 bytes stand for themselves, the other 68 for U+0100 onwards, in order.
-std::array<char32_t, 256> bytes_to_unicode() {
-  std::array<char32_t, 256> map{};
+/// The inverse of GPT-2's map from bytes to printable characters (encoder.py: bytes_to_unicode):
+/// the printable Latin-1 bytes stand for themselves, the other 68 for U+0100 onwards, in order.
+/// Entry c is the byte character c stands for, -1 for a character outside the alphabet.
+constexpr char32_t kAlphabetEnd = 256 + 68;
+std::array<int, kAlphabetEnd> unicode_to_bytes() {
+  std::array<int, kAlphabetEnd> map{};
+  map.fill(-1);
   int next = 0;
   for (int b = 0; b < 256; ++b) {
     const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-    map[static_cast<std::size_t>(b)] = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
+    map[static_cast<std::size_t>(printable ? b : 256 + next++)] = b;
   }
   return map;
+}
+
+/// A token in the vocabulary's spelling -> its bytes; false for a character outside the alphabet
+/// (an ill-formed sequence decodes as U+FFFD, outside it too).
+bool spelled_to_bytes(std::string_view spelled, std::string& bytes) {
+  static const std::array<int, kAlphabetEnd> u2b = unicode_to_bytes();
+  bytes.clear();
+  for (std::size_t i = 0; i < spelled.size();) {
+    const auto [cp, len] = code_point_at(spelled, i);
+    if (cp >= kAlphabetEnd || u2b[cp] < 0) return false;
+    bytes.push_back(static_cast<char>(u2b[cp]));
+    i += len;
+  }
+  return true;
 }
 
 std::atomic<uint64_t> next_tables_serial{1};
@@ -126,7 +128,6 @@ struct Gpt2Bpe::Tables {
   };
   std::vector<std::string> bytes_of;                 // id -> its bytes
   std::unordered_map<std::string, int32_t> id_of;    // bytes -> id
-  std::unordered_map<std::string, int32_t> spelled;  // the vocabulary's own spelling -> id
   std::array<int32_t, 256> byte_id{};
   std::unordered_map<uint64_t, Merge> merges;  // (left id, right id) -> rank and merged id
   std::string fingerprint, layout, dir;
@@ -216,21 +217,6 @@ Gpt2Bpe Gpt2Bpe::load(const std::filesystem::path& dir) {
   const std::size_t V = vocab.size();
   t->bytes_of.assign(V, std::string());
   std::vector<bool> seen(V, false);
-  std::array<char32_t, 256> b2u = bytes_to_unicode();
-  std::unordered_map<char32_t, unsigned char> u2b;
-  for (int b = 0; b < 256; ++b) u2b[b2u[static_cast<std::size_t>(b)]] = static_cast<unsigned char>(b);
-  // A token in the vocabulary's spelling -> its bytes; false for a character outside the map.
-  const auto to_bytes = [&u2b](std::string_view spelled, std::string& bytes) {
-    bytes.clear();
-    for (std::size_t i = 0; i < spelled.size();) {
-      const auto [cp, len] = code_point_at(spelled, i);
-      const auto it = u2b.find(cp);
-      if (it == u2b.end()) return false;  // invalid UTF-8 decodes as U+FFFD, outside the map too
-      bytes.push_back(static_cast<char>(it->second));
-      i += len;
-    }
-    return true;
-  };
   std::string bytes;
   for (const auto& [token, id_json] : vocab.items()) {
     if (!id_json.is_number_integer() || id_json.get<int64_t>() < 0 || id_json.get<int64_t>() >= static_cast<int64_t>(V))
@@ -240,13 +226,12 @@ Gpt2Bpe Gpt2Bpe::load(const std::filesystem::path& dir) {
     if (seen[static_cast<std::size_t>(id)])
       throw std::runtime_error("gpt2 tokenizer: " + vname + ": id " + std::to_string(id) + " is given twice");
     seen[static_cast<std::size_t>(id)] = true;
-    if (!to_bytes(token, bytes))
+    if (!spelled_to_bytes(token, bytes))
       throw std::runtime_error("gpt2 tokenizer: " + vname + ": token '" + token +
                                "' has a character outside GPT-2's byte alphabet (bytes_to_unicode)");
     if (!t->id_of.emplace(bytes, id).second)
       throw std::runtime_error("gpt2 tokenizer: " + vname + ": two tokens spell the same bytes ('" + token + "')");
     t->bytes_of[static_cast<std::size_t>(id)] = bytes;
-    t->spelled.emplace(token, id);
   }
   for (int b = 0; b < 256; ++b) {
     const auto it = t->id_of.find(std::string(1, static_cast<char>(b)));
@@ -272,8 +257,8 @@ Gpt2Bpe Gpt2Bpe::load(const std::filesystem::path& dir) {
       throw std::runtime_error("gpt2 tokenizer: " + mname + " line " + std::to_string(number) +
                                " must be two tokens separated by one space, got '" + line + "'");
     std::string lb, rb;
-    if (!to_bytes(std::string_view(line).substr(0, space), lb) ||
-        !to_bytes(std::string_view(line).substr(space + 1), rb))
+    if (!spelled_to_bytes(std::string_view(line).substr(0, space), lb) ||
+        !spelled_to_bytes(std::string_view(line).substr(space + 1), rb))
       throw std::runtime_error("gpt2 tokenizer: " + mname + " line " + std::to_string(number) +
                                " has a character outside GPT-2's byte alphabet: '" + line + "'");
     const auto a = t->id_of.find(lb), b = t->id_of.find(rb), ab = t->id_of.find(lb + rb);
@@ -346,8 +331,10 @@ std::string Gpt2Bpe::decode(const std::vector<int32_t>& ids) const {
 int64_t Gpt2Bpe::vocab_size() const { return static_cast<int64_t>(t_->bytes_of.size()); }
 
 int32_t Gpt2Bpe::id_of(const std::string& token) const {
-  const auto it = t_->spelled.find(token);
-  return it == t_->spelled.end() ? -1 : it->second;
+  std::string bytes;
+  if (!spelled_to_bytes(token, bytes)) return -1;
+  const auto it = t_->id_of.find(bytes);
+  return it == t_->id_of.end() ? -1 : it->second;
 }
 
 const std::string& Gpt2Bpe::fingerprint() const { return t_->fingerprint; }

@@ -8,6 +8,7 @@
 
 #include "src/train/data/file_bytes.h"
 #include "src/train/text/brown_corpus.h"
+#include "src/train/text/utf8.h"
 
 namespace gem::train {
 namespace {
@@ -104,32 +105,11 @@ void split_documents(std::vector<TextDocument> docs, double f, const std::string
 std::filesystem::path default_python_docs_dir() { return "/usr/share/doc/python3.11/html/_sources"; }
 
 void check_utf8(std::string_view text, const std::string& source) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    size_t len = 0;
-    uint32_t cp = 0, min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1Fu, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0Fu, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07u, min = 0x10000;
-    }
-    bool ok = len != 0 && i + len <= n;
-    for (size_t k = 1; ok && k < len; ++k) {
-      ok = (s[i + k] & 0xC0) == 0x80;
-      cp = (cp << 6) | (s[i + k] & 0x3Fu);
-    }
-    ok = ok && cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-    if (!ok) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = utf8_at(text, i).second;
+    if (len == 0) {
       char byte[8];
-      std::snprintf(byte, sizeof byte, "0x%02x", c);
+      std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[i]));
       throw std::runtime_error(source + " is not valid UTF-8: byte " + byte + " at offset " + std::to_string(i) +
                                " does not start a well-formed character; convert the file to UTF-8 (e.g. iconv -f "
                                "latin1 -t utf-8) or remove it");
@@ -158,20 +138,19 @@ TextSplit load_text_corpus(const TextCorpusOptions& options) {
   } else if (options.corpus == "brown") {
     if (!options.val_path.empty())
       throw std::invalid_argument("corpus brown splits its own samples by genre; leave val_data empty");
-    TextSplit split = load_brown(train_path.empty() ? default_brown_dir() : train_path, f);
-    split.train_bytes = total_bytes(split.train);
-    split.val_bytes = total_bytes(split.val);
-    return split;
+    if (train_path.empty()) train_path = default_brown_dir();
+    source = "brown (" + train_path.string() + ")";
   } else {
     throw std::invalid_argument("unknown text corpus '" + options.corpus + "'; use python-docs, brown or text");
   }
 
   TextSplit split;
-  std::vector<TextDocument> docs = read_documents(train_path, missing_hint);
-  if (options.val_path.empty()) {
-    split_documents(std::move(docs), f, source, split);
+  if (options.corpus == "brown") {
+    split = load_brown(train_path, f);
+  } else if (options.val_path.empty()) {
+    split_documents(read_documents(train_path, missing_hint), f, source, split);
   } else {
-    split.train = std::move(docs);
+    split.train = read_documents(train_path, missing_hint);
     split.val = read_documents(options.val_path, "give a UTF-8 validation file or folder, or leave it empty to "
                                                  "split validation text from the training documents");
     split.train_source = source + ": " + std::to_string(split.train.size()) + " documents";

@@ -211,7 +211,6 @@ Tokenizer::Tokenizer(std::shared_ptr<const SentencePieceModel> sp, fs::path mode
   mask_id_ = sp_->piece_to_id(kMaskPiece);
   newline_id_ = sp_->piece_to_id(kNewlinePiece);
   document_end_id_ = newline_id_;
-  kind_ = "sentencepiece";
   if (!sp_->is_control(mask_id_) || sp_->id_to_piece(newline_id_) != kNewlinePiece)
     throw std::runtime_error(source + " is not a gem tokenizer (no <mask> control symbol or newline symbol); train "
                                       "one with Tokenizer::train_or_load");
@@ -238,7 +237,6 @@ Tokenizer::Tokenizer(std::shared_ptr<const Gpt2Bpe> bpe, fs::path dir)
     throw std::runtime_error(model_file_.string() + ": GPT-2's vocabulary has no token for a line break");
   const int32_t end = bpe_->id_of("<|endoftext|>");
   document_end_id_ = end >= 0 ? end : newline_id_;
-  kind_ = "gpt2";
 }
 
 Tokenizer Tokenizer::gpt2(const fs::path& dir) { return Tokenizer(std::make_shared<Gpt2Bpe>(Gpt2Bpe::load(dir)), dir); }

@@ -65,7 +65,7 @@ class Tokenizer {
   /// What follows each document in the token stream: newline_id(), or GPT-2's <|endoftext|>.
   int32_t document_end_id() const { return document_end_id_; }
   /// "sentencepiece" or "gpt2".
-  const std::string& kind() const { return kind_; }
+  std::string kind() const { return bpe_ ? "gpt2" : "sentencepiece"; }
   /// Hex hash of (training text, options, format version): the cache key.
   const std::string& fingerprint() const { return fingerprint_; }
   const std::filesystem::path& model_file() const { return model_file_; }
@@ -81,7 +81,6 @@ class Tokenizer {
   std::string fingerprint_;
   int64_t vocab_size_ = 0;
   int32_t mask_id_ = 0, newline_id_ = 0, document_end_id_ = 0;
-  std::string kind_;
   std::array<int32_t, 3> space_symbol_bytes_{};  // byte pieces of U+2581, which SentencePiece decodes as " "
 };
 
