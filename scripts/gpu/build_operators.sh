@@ -34,7 +34,7 @@ gpu_script_start() {  # gpu_script_start NAME
   START=$SECONDS
   SCRIPT_NAME=$1
   log() { echo "[$SCRIPT_NAME +$((SECONDS - START))s] $*"; }
-  log "$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -1); torch $("$PY" -c 'import torch; print(torch.__version__, torch.version.cuda, torch._C._GLIBCXX_USE_CXX11_ABI)')"
+  log "$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | head -1 || echo no GPU); torch $("$PY" -c 'import torch; print(torch.__version__, torch.version.cuda, torch._C._GLIBCXX_USE_CXX11_ABI)' 2>/dev/null || echo "not importable by $PY")"
   export GEM_CACHE_DIR=${GEM_CACHE_DIR:-$ROOT/.gpu-deps/gem-cache}
   DOCS=$DEST/usr/share/doc/python3.11/html/_sources
 }

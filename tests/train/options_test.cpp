@@ -81,6 +81,44 @@ TEST(Recipes, PaperScaleRecipesUseTheUsualSchedule) {
   EXPECT_TRUE(c10.augment_flip);
 }
 
+// The longer local recipes and the GPU campaign's (docs/results/paper-claims.md) cover the
+// settings of the paper's claims, at the sizes their descriptions promise.
+TEST(Recipes, LongAndCampaignRecipesCoverTheClaimsSettings) {
+  const auto activations_of = [](const std::string& name) {
+    return load_recipe(name, default_recipes_dir()).activations;
+  };
+  const auto has = [](const std::vector<std::string>& acts, const std::string& act) {
+    return std::find(acts.begin(), acts.end(), act) != acts.end();
+  };
+  const TrainOptions cnn = resolve_options(load_recipe("fashion-resnet-long", default_recipes_dir()), json::object());
+  EXPECT_EQ(cnn.model, "resnet");
+  EXPECT_EQ(cnn.image_model.depth, 20);
+  EXPECT_EQ(cnn.image_model.width, 16);  // full width
+  EXPECT_EQ(cnn.train_limit, 0);         // all 60,000 images
+  EXPECT_EQ(cnn.test_limit, 0);
+  for (const char* act : {"relu", "gelu", "gem:N=1", "gem:N=2", "gem:N=3", "egem:N=1,eps=1e-4", "egem:N=1,eps=1e-6",
+                          "segem:N=1,eps=1e-4"})
+    EXPECT_TRUE(has(activations_of("fashion-resnet-long"), act)) << act;
+  for (const char* name : {"gpt-long", "bert-long"}) {
+    const TrainOptions lm = resolve_options(load_recipe(name, default_recipes_dir()), json::object());
+    EXPECT_EQ(lm.dataset, "brown") << name;
+    EXPECT_GE(lm.steps_per_epoch * lm.epochs, 2000) << name;  // ten times the 200 steps of gpt-local
+    for (const char* act : {"relu", "gelu", "gem:N=1", "gem:N=2", "gem:N=3", "egem:N=2,eps=1", "egem:N=2,eps=10"})
+      EXPECT_TRUE(has(activations_of(name), act)) << name << " " << act;
+  }
+  for (const char* name : {"fashion-resnet-long", "gpt-long", "bert-long"})
+    EXPECT_GE(load_recipe(name, default_recipes_dir()).seeds.size(), 3u) << name;
+
+  const TrainOptions r56 = resolve_options(load_recipe("gpu-resnet56-fashion", default_recipes_dir()), json::object());
+  EXPECT_EQ(r56.image_model.depth, 56);
+  EXPECT_EQ(r56.image_model.width, 16);
+  EXPECT_EQ(r56.train_limit, 0);
+  EXPECT_GE(load_recipe("gpu-resnet56-fashion", default_recipes_dir()).seeds.size(), 2u);
+  const TrainOptions dec = resolve_options(load_recipe("gpu-decoder", default_recipes_dir()), json::object());
+  const int64_t parameters = language_model_parameters(transformer_options(dec, dec.vocab_size));
+  EXPECT_GE(parameters, 10'000'000);  // the 10-30M
+  EXPECT_LE(parameters, 30'000'000);
+}
 TEST(Recipes, BadRecipesSayWhatIsWrong) {
   const auto dir = testing::fresh_dir("recipes");
   auto write = [&](const std::string& name, const std::string& text) {
