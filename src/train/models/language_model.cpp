@@ -8,6 +8,7 @@
 
 #include "gem/quoted.h"
 #include "src/train/models/feed_forward_spec.h"
+#include "src/train/models/init_gain.h"
 #include "src/train/models/transformer_block.h"
 
 namespace gem::train {
@@ -59,9 +60,11 @@ class TransformerLmImpl : public LanguageModelImpl {
     // GPT-2: each residual branch's output layer is scaled down so the residual stream's
     // variance does not grow with depth.
     const double residual_std = 0.02 / std::sqrt(2.0 * static_cast<double>(o.layers));
-    for (const auto& block : *blocks_)
-      for (auto& linear : block->as<TransformerBlockImpl>()->residual_projections())
-        torch::nn::init::normal_(linear->weight, 0.0, residual_std);
+    for (const auto& block : *blocks_) {
+      const auto* b = block->as<TransformerBlockImpl>();
+      for (auto& linear : b->residual_projections()) torch::nn::init::normal_(linear->weight, 0.0, residual_std);
+      apply_init_gain(b->feed_forward_input()->weight, o.init_gain, o.activation, torch_ext::FanMode::fan_in);
+    }
   }
 
   bool causal_;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "src/train/models/model_options.h"
+
 namespace gem::train {
 
 struct TransformerOptions {
@@ -23,6 +25,7 @@ struct TransformerOptions {
   int64_t layers = 4, heads = 4, embed_dim = 128;
   int64_t mlp_ratio = 4;              // feed-forward width = mlp_ratio * embed_dim (gated: 2/3 of it, below)
   double dropout = 0.0;               // on embeddings, attention weights and residual branches
+  std::string init_gain = kDefaultInitGain;  // the feed-forward input projection (init_gain.h)
 };
 
 const std::vector<std::string>& language_model_names();
@@ -45,7 +48,8 @@ class LanguageModelImpl : public torch::nn::Module {
 using LanguageModel = std::shared_ptr<LanguageModelImpl>;
 
 /// A freshly initialised model (GPT-2's scheme: normal(0, 0.02) weights, residual output
-/// projections scaled by 1/sqrt(2 layers), zero biases); uses torch's global generator.
+/// projections scaled by 1/sqrt(2 layers), zero biases; the feed-forward input projections as
+/// options.init_gain says, init_gain.h); uses torch's global generator.
 LanguageModel make_language_model(const TransformerOptions& options);
 
 /// The parameter count of make_language_model(options), from the shapes alone.

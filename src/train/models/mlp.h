@@ -12,6 +12,9 @@ namespace gem::train {
 /// MLP itself, and the head of the CNNs.
 torch::nn::Sequential mlp_layers(int64_t in, const ModelOptions& options);
 
+/// --init-gain (init_gain.h) on mlp_layers' hidden layers (not the last, which feeds the loss).
+void init_hidden_layers(const torch::nn::Sequential& layers, const ModelOptions& options);
+
 class MlpImpl : public ClassifierImpl {
  public:
   explicit MlpImpl(const ModelOptions& options);

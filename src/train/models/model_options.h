@@ -7,6 +7,9 @@
 
 namespace gem::train {
 
+/// --init-gain's value for each model's own initialisation (init_gain.h).
+inline constexpr const char* kDefaultInitGain = "default";
+
 struct ModelOptions {
   std::string arch = "cnn";          // mlp, cnn, resnet
   std::string activation = "relu";   // any spec (include/gem/spec.h)
@@ -16,6 +19,7 @@ struct ModelOptions {
   std::vector<int64_t> hidden{128};  // mlp: hidden layer widths; cnn: fully connected layers after
                                      // the convolutions (resnet: unused)
   int64_t in_channels = 1, in_height = 28, in_width = 28, classes = 10;
+  std::string init_gain = kDefaultInitGain;  // the layers that feed an activation (init_gain.h)
 };
 
 const std::vector<std::string>& model_names();

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "src/train/models/init_gain.h"
+
 namespace gem::train {
 namespace {
 
@@ -50,6 +52,7 @@ CifarResNetImpl::CifarResNetImpl(const ModelOptions& o) {
   for (auto& m : modules(/*include_self=*/false)) {
     if (auto* conv = m->as<torch::nn::Conv2d>()) {
       torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
+      apply_init_gain(conv->weight, o.init_gain, o.activation, torch_ext::FanMode::fan_out);  // each feeds BN, then f
     } else if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
       torch::nn::init::ones_(bn->weight);
       torch::nn::init::zeros_(bn->bias);

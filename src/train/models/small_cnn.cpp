@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "src/train/models/init_gain.h"
 #include "src/train/models/mlp.h"
 
 namespace gem::train {
@@ -14,6 +15,9 @@ SmallCnnImpl::SmallCnnImpl(const ModelOptions& o) {
   act2_ = register_module("act2", ProbedActivation(o.activation));
   head_ = register_module("head", mlp_layers(2 * w * (o.in_height / 4) * (o.in_width / 4), o));
   he_initialise(*this);
+  for (const auto& conv : {conv1_, conv2_})
+    apply_init_gain(conv->weight, o.init_gain, o.activation, torch_ext::FanMode::fan_in);
+  init_hidden_layers(head_, o);
 }
 
 torch::Tensor SmallCnnImpl::forward(const torch::Tensor& images) {

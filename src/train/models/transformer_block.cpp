@@ -82,6 +82,8 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x) {
   return h + feed_forward_->forward(ln2_->forward(h));
 }
 
+torch::nn::Linear TransformerBlockImpl::feed_forward_input() const { return feed_forward_->input_projection(); }
+
 std::vector<torch::nn::Linear> TransformerBlockImpl::residual_projections() const {
   return {attention_->output_projection(), feed_forward_->output_projection()};
 }

@@ -36,6 +36,8 @@ class FeedForwardImpl : public torch::nn::Module {
   explicit FeedForwardImpl(const TransformerOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Linear output_projection() const { return output_; }
+  /// The layer that feeds the activation (for --init-gain).
+  torch::nn::Linear input_projection() const { return hidden_; }
 
  private:
   // f(hidden(x)) -> output, or gated: hidden(x) = [xW | xV] (one matmul of twice the width)
@@ -54,6 +56,8 @@ class TransformerBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   /// The two linear layers that write into the residual stream (scaled at initialisation).
   std::vector<torch::nn::Linear> residual_projections() const;
+  /// The feed-forward layer that feeds the activation.
+  torch::nn::Linear feed_forward_input() const;
 
  private:
   torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};

@@ -181,10 +181,13 @@ void find_variants(RecipeRuns& recipe) {
   const bool devices_differ = std::any_of(recipe.runs.begin(), recipe.runs.end(), [&](const RunRecord& r) {
     return device_of(r) != device_of(recipe.runs.front());
   });
+  const json defaults = to_json(TrainOptions{});
   for (const std::string& key : keys) {
     if (ignored_for_rows(key)) continue;
+    // A field added after a run was made: that run had its built-in default.
+    const json unrecorded = defaults.contains(key) ? defaults[key] : json("(not recorded)");
     const auto value_of = [&](const RunRecord& r) -> json {
-      if (!r.summary.contains("options") || !r.summary["options"].contains(key)) return "(not recorded)";
+      if (!r.summary.contains("options") || !r.summary["options"].contains(key)) return unrecorded;
       return r.summary["options"][key];
     };
     const bool varies = std::any_of(recipe.runs.begin(), recipe.runs.end(),

@@ -155,6 +155,10 @@ std::vector<Field> make_fields() {
       field("activation", &O::activation,
             "Activation spec, e.g. relu, gem:N=2, egem:N=1,eps=1e-4; glu-<spec> for a gated transformer feed-forward",
             "--act"),
+      field("init_gain", &O::init_gain,
+            "Initialisation of the layers that feed an activation: default (each model's own: He for the image "
+            "models, GPT-2's for the transformers), he (ReLU's gain sqrt(2)), auto (the activation's own gain), or a "
+            "gain"),
       field("depth", &O::image_model, &ModelOptions::depth, "ResNet depth 6n+2 (20, 32, 44, 56, 110)"),
       field("width", &O::image_model, &ModelOptions::width,
             "cnn: channels of the first convolution; resnet: of the first stage"),

@@ -4,6 +4,7 @@
 
 #include "src/train/models/feed_forward_spec.h"
 #include "src/train/trainer/checkpoint.h"
+#include "src/train/trainer/fields.h"
 #include "src/train/trainer/json_files.h"
 
 namespace gem::train {
@@ -85,10 +86,13 @@ std::vector<std::string> run_differences(const RunFolder& recorded, const std::s
   if (!recorded.recipe.empty() && recorded.recipe != recipe)
     lines.push_back("recipe: recorded " + json(recorded.recipe).dump() + ", now " + json(recipe).dump());
   if (!recorded.options.is_object()) return lines;
+  const json defaults = to_json(TrainOptions{});
   for (const auto& [key, value] : options.items()) {
     if (may_change_between_sessions(key)) continue;
     const bool known = recorded.options.contains(key);
     if (known && comparable(key, recorded.options[key]) == comparable(key, value)) continue;
+    // A field added after the run was made, at its built-in default, is what that run did.
+    if (!known && defaults.contains(key) && defaults[key] == value) continue;
     lines.push_back(key + ": recorded " + (known ? recorded.options[key].dump() : std::string("missing")) + ", now " +
                     value.dump());
   }

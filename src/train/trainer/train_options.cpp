@@ -9,6 +9,7 @@
 #include "gem/params.h"
 #include "gem/cpu/kernels.h"
 #include "gem/spec.h"
+#include "src/train/models/init_gain.h"
 #include "src/train/models/feed_forward_spec.h"
 
 namespace gem::train {
@@ -55,6 +56,7 @@ void validate(const TrainOptions& o) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("activation: ") + e.what());
   }
+  validate_init_gain(o.init_gain);
   if (is_language_task(o)) {
     require(text_set, "dataset: the language model " + o.model + " trains on text (python-docs, brown, text), not " +
                           quoted_excerpt(o.dataset));
@@ -143,6 +145,7 @@ TransformerOptions transformer_options(const TrainOptions& o, int64_t vocab_size
   TransformerOptions t = o.language_model;
   t.arch = o.model;
   t.activation = o.activation;
+  t.init_gain = o.init_gain;
   t.vocab_size = vocab_size;
   return t;
 }
@@ -153,6 +156,7 @@ ModelOptions model_options(const TrainOptions& o, int64_t channels, int64_t heig
   ModelOptions m = o.image_model;
   m.arch = o.model;
   m.activation = o.activation;
+  m.init_gain = o.init_gain;
   m.in_channels = channels;
   m.in_height = height;
   m.in_width = width;

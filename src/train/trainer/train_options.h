@@ -27,6 +27,7 @@ struct TrainOptions {
   // transformer_options() fill in from these and from the data
   std::string model = "cnn";
   std::string activation = "relu";
+  std::string init_gain = kDefaultInitGain;  // the layers that feed an activation (models/init_gain.h)
   ModelOptions image_model;           // mlp, cnn, resnet: depth, width, hidden
   TransformerOptions language_model;  // gpt, bert: context, layers, heads, embed_dim, mlp_ratio, dropout
   // language models (model gpt or bert, dataset python-docs or text; docs/training.md)

@@ -4,4 +4,5 @@
 #pragma once
 
 #include "gem/torch/functional.h"
+#include "gem/torch/init.h"
 #include "gem/torch/modules.h"

@@ -7,6 +7,8 @@ eps positive and makes a gradient step change eps by a factor (eps ranges over o
 magnitude). One eps for every element (num_parameters=1, the default: a scalar parameter), or
 one per channel as torch.nn.PReLU (num_parameters=C: along dimension 1, channel_dim=-1 for a
 transformer's features). The same choices as the C++ modules (gem::torch_ext::EGEM).
+
+gem.nn.init: initialisation gains computed from the activation (calculate_gain, kaiming_normal_).
 """
 import math
 from typing import Callable, Optional, Tuple, Type, Union
@@ -14,7 +16,7 @@ from typing import Callable, Optional, Tuple, Type, Union
 import torch
 from torch import Tensor, nn
 
-from .functional import _order
+from ..functional import _order
 
 
 def _check(variant: str, N: int, eps: float) -> int:
@@ -208,3 +210,6 @@ def replace_activations(model: nn.Module, spec: Union[str, Callable[[], nn.Modul
     for parent, name in targets:
         setattr(parent, name, make())
     return len(targets)
+
+
+from . import init  # noqa: E402  (gem.nn.init, as torch.nn.init)

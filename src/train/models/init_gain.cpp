@@ -1,0 +1,43 @@
+#include "src/train/models/init_gain.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "gem/quoted.h"
+#include "src/train/models/feed_forward_spec.h"
+
+namespace gem::train {
+namespace {
+
+// The gain a number names, or 0 when the text is not a whole finite number > 0.
+double gain_number(const std::string& text) {
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(value) && value > 0 ? value : 0;
+}
+
+}  // namespace
+
+void validate_init_gain(const std::string& init_gain) {
+  if (init_gain == kDefaultInitGain || init_gain == "he" || init_gain == "auto" || gain_number(init_gain) > 0) return;
+  throw std::invalid_argument("init_gain: unknown " + quoted_excerpt(init_gain) +
+                              " (default: each model's own scheme; he: ReLU's gain sqrt(2); auto: the gain of the "
+                              "activation; or a number > 0)");
+}
+
+void apply_init_gain(torch::Tensor weight, const std::string& init_gain, const std::string& activation,
+                     torch_ext::FanMode mode) {
+  if (init_gain == kDefaultInitGain) return;
+  if (init_gain == "he") {
+    torch_ext::kaiming_normal_(std::move(weight), "relu", mode);
+  } else if (init_gain == "auto") {
+    torch_ext::kaiming_normal_(std::move(weight), FeedForwardSpec::parse(activation).activation.to_string(), mode);
+  } else {
+    validate_init_gain(init_gain);
+    torch_ext::kaiming_normal_(std::move(weight), gain_number(init_gain), mode);
+  }
+}
+
+}  // namespace gem::train
