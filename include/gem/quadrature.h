@@ -8,6 +8,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 namespace gem {
@@ -47,6 +48,7 @@ KronrodResult kronrod15(const F& f, double a, double b) {
 template <class F>
 double adaptive_kronrod(const F& f, double a, double b, double tolerance, int depth) {
   const KronrodResult r = kronrod15(f, a, b);
+  if (!std::isfinite(r.integral)) throw std::domain_error("gem::integrate: the integrand is not finite on an interval");
   // Rounding keeps |K15 - G7| from falling far under the integral's last bits: stop there too.
   if (r.error <= std::fmax(tolerance, 64 * DBL_EPSILON * std::fabs(r.integral)) || depth == 0) return r.integral;
   const double mid = 0.5 * (a + b);

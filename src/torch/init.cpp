@@ -6,6 +6,7 @@
 
 #include <torch/library.h>
 #include <torch/nn/init.h>
+#include <torch/utils.h>
 
 #include <cmath>
 #include <vector>

@@ -33,7 +33,8 @@ TEST(Init, GemGainsInEachMode) {
   kaiming_normal_(w, "gem:N=1");
   EXPECT_NEAR(w.std().item<double>() * std::sqrt(1200.0), init_gain("gem:N=1"), 0.01 * init_gain("gem:N=1"));
   kaiming_normal_(w, "gem:N=1", FanMode::fan_out);
-  EXPECT_NEAR(w.std().item<double>() * std::sqrt(600.0), init_gain_backward("gem:N=1"), 0.01 * init_gain("gem:N=1"));
+  EXPECT_NEAR(w.std().item<double>() * std::sqrt(600.0), init_gain_backward("gem:N=1"),
+              0.01 * init_gain_backward("gem:N=1"));
   EXPECT_DOUBLE_EQ(init_gain("gem:N=1"), gem::init_gain(ActivationSpec::parse("gem:N=1")));
 }
 

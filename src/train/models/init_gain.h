@@ -8,9 +8,14 @@
 //   he       kaiming_normal_ with ReLU's gain sqrt(2), in the model's fan mode (fan_in for the
 //            transformers);
 //   auto     kaiming_normal_ with the gain of the model's own activation (include/gem/torch/init.h:
-//            the forward gain for fan_in, the backward gain for fan_out; a gated glu-<spec> takes
-//            its spec's, since E[(f(a) b)^2] = E[f(a)^2] for a unit-variance b);
+//            the forward gain for fan_in, the backward gain for fan_out; a gated glu-<spec> gives
+//            its spec's gain to the rows of a and gain 1 to those of b, so E[(f(a) b)^2] =
+//            E[f(a)^2] E[b^2] keeps the spec's moment);
 //   <number> kaiming_normal_ with that gain.
+// The gain of the activation that follows goes to the layer before it (PyTorch's practice of
+// kaiming_normal_(w, nonlinearity) on the layer an activation follows); in a chain that is He's
+// rule, and on a first layer it scales the pre-activations themselves. Before batch norm (every
+// ResNet convolution) a weight's scale is normalised away and changes only the effective step.
 #pragma once
 
 #include <torch/types.h>
