@@ -30,10 +30,16 @@ void validate_init_gain(const std::string& init_gain) {
 void apply_init_gain(torch::Tensor weight, const std::string& init_gain, const std::string& activation,
                      torch_ext::FanMode mode) {
   if (init_gain == kDefaultInitGain) return;
-  if (init_gain == "he") {
+  const FeedForwardSpec spec = FeedForwardSpec::parse(activation);
+  if (spec.gated) {
+    // [W | V]: the gain on the rows that feed f, gain 1 on the values, so b keeps unit variance.
+    const int64_t h = weight.size(0) / 2;
+    apply_init_gain(weight.narrow(0, 0, h), init_gain, spec.activation.to_string(), mode);
+    torch_ext::kaiming_normal_(weight.narrow(0, h, h), 1.0, mode);
+  } else if (init_gain == "he") {
     torch_ext::kaiming_normal_(std::move(weight), "relu", mode);
   } else if (init_gain == "auto") {
-    torch_ext::kaiming_normal_(std::move(weight), FeedForwardSpec::parse(activation).activation.to_string(), mode);
+    torch_ext::kaiming_normal_(std::move(weight), spec.activation.to_string(), mode);
   } else {
     validate_init_gain(init_gain);
     torch_ext::kaiming_normal_(std::move(weight), gain_number(init_gain), mode);

@@ -63,15 +63,7 @@ class TransformerLmImpl : public LanguageModelImpl {
     for (const auto& block : *blocks_) {
       const auto* b = block->as<TransformerBlockImpl>();
       for (auto& linear : b->residual_projections()) torch::nn::init::normal_(linear->weight, 0.0, residual_std);
-      torch::Tensor w = b->feed_forward_input()->weight;
-      if (FeedForwardSpec::parse(o.activation).gated && o.init_gain != kDefaultInitGain) {
-        // [W | V]: the gain on the rows that feed f, gain 1 on the values, so b keeps unit variance.
-        const int64_t h = w.size(0) / 2;
-        apply_init_gain(w.narrow(0, 0, h), o.init_gain, o.activation, torch_ext::FanMode::fan_in);
-        torch_ext::kaiming_normal_(w.narrow(0, h, h), 1.0, torch_ext::FanMode::fan_in);
-      } else {
-        apply_init_gain(w, o.init_gain, o.activation, torch_ext::FanMode::fan_in);
-      }
+      apply_init_gain(b->feed_forward_input()->weight, o.init_gain, o.activation, torch_ext::FanMode::fan_in);
     }
   }
 

@@ -181,7 +181,7 @@ void find_variants(RecipeRuns& recipe) {
   const bool devices_differ = std::any_of(recipe.runs.begin(), recipe.runs.end(), [&](const RunRecord& r) {
     return device_of(r) != device_of(recipe.runs.front());
   });
-  const json defaults = to_json(TrainOptions{});
+  const json& defaults = built_in_options();
   for (const std::string& key : keys) {
     if (ignored_for_rows(key)) continue;
     // A field added after a run was made: that run had its built-in default.

@@ -216,6 +216,11 @@ nlohmann::json to_json(const TrainOptions& options) {
   return out;
 }
 
+const nlohmann::json& built_in_options() {
+  static const nlohmann::json defaults = to_json(TrainOptions{});
+  return defaults;
+}
+
 TrainOptions apply_fields(TrainOptions base, const nlohmann::json& values, const std::string& where) {
   if (!values.is_object()) throw std::invalid_argument(where + ": training fields must be a JSON object");
   for (const auto& [key, value] : values.items()) {

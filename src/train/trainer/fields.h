@@ -27,6 +27,10 @@ const std::vector<Field>& train_fields();
 /// Every field of `options` as a JSON object.
 nlohmann::json to_json(const TrainOptions& options);
 
+/// to_json(TrainOptions{}): every field at its built-in default. A field a run did not record
+/// (it was added later) counts as its default (run_folder.cpp, report/collect.cpp).
+const nlohmann::json& built_in_options();
+
 /// `base` with the fields named in `values` replaced. Throws std::invalid_argument for an
 /// unknown key (listing the known ones) or a value of the wrong type, naming `where`.
 TrainOptions apply_fields(TrainOptions base, const nlohmann::json& values, const std::string& where);

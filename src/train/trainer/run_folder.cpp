@@ -86,7 +86,7 @@ std::vector<std::string> run_differences(const RunFolder& recorded, const std::s
   if (!recorded.recipe.empty() && recorded.recipe != recipe)
     lines.push_back("recipe: recorded " + json(recorded.recipe).dump() + ", now " + json(recipe).dump());
   if (!recorded.options.is_object()) return lines;
-  const json defaults = to_json(TrainOptions{});
+  const json& defaults = built_in_options();
   for (const auto& [key, value] : options.items()) {
     if (may_change_between_sessions(key)) continue;
     const bool known = recorded.options.contains(key);
