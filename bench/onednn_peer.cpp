@@ -62,8 +62,10 @@ std::function<void()> onednn_eltwise(const std::string& algorithm, const std::st
       stream->wait();
     };
   } catch (const dnnl::error& e) {
-    throw std::runtime_error("oneDNN " + algorithm + " " + dtype + (backward ? " backward" : " forward") + ": " +
-                             e.what());
+    const std::string what =
+        "oneDNN " + algorithm + " " + dtype + (backward ? " backward" : " forward") + ": " + e.what();
+    if (e.status == dnnl_unimplemented) throw OneDnnUnsupported(what + " (not implemented for this CPU)");
+    throw std::runtime_error(what);
   }
 }
 

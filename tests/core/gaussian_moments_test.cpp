@@ -145,7 +145,8 @@ TEST(GaussianMoments, AgreeWithTheMonteCarloEstimates) {
   EXPECT_NEAR(gaussian_moments(ActivationSpec::parse("gem:N=1")).mean_square, 0.234, 1e-3);
 }
 
-TEST(GaussianMoments, CachedPerSpecAndThreadSafe) {
+// Concurrent first calls (the cache fills outside its lock) and both spellings of a spec give one value.
+TEST(GaussianMoments, OneValuePerSpecFromEveryThreadAndSpelling) {
   const ActivationSpec s = ActivationSpec::parse("egem:N=2,eps=10");
   std::vector<double> gains(8);
   std::vector<std::thread> threads;

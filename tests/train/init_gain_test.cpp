@@ -119,7 +119,7 @@ TEST(InitGain, TransformersChangeOnlyTheFeedForwardInput) {
 }
 
 TEST(InitGain, BadValuesAreRefusedSayingWhatIsAllowed) {
-  for (const char* bad : {"", "Auto", "-1", "0", "nan", "inf", "1.5x"}) {
+  for (const char* bad : {"", "Auto", "-1", "0", "nan", "inf", "1.5x", " 2", "0x2", "+2", "1e999"}) {
     try {
       validate_init_gain(bad);
       ADD_FAILURE() << "accepted '" << bad << "'";
@@ -128,7 +128,8 @@ TEST(InitGain, BadValuesAreRefusedSayingWhatIsAllowed) {
       EXPECT_THAT(e.what(), HasSubstr("auto")) << bad;
     }
   }
-  for (const char* good : {"default", "he", "auto", "1.7", "2"}) EXPECT_NO_THROW(validate_init_gain(good)) << good;
+  for (const char* good : {"default", "he", "auto", "1.7", "2", ".5", "1e0"})
+    EXPECT_NO_THROW(validate_init_gain(good)) << good;
   EXPECT_THROW(resolve_options(load_recipe("mnist-local", default_recipes_dir()), nlohmann::json{{"init_gain", "x"}}),
                std::invalid_argument);
 }

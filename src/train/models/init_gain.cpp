@@ -1,5 +1,6 @@
 #include "src/train/models/init_gain.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -10,9 +11,12 @@
 namespace gem::train {
 namespace {
 
-// The gain a number names, or 0 when the text is not a whole finite number > 0.
+// The gain a decimal number names ("1.7", "2", "1e0"), or 0 when the text is anything else:
+// strtod alone would also take " 2", "0x2" and "inf".
 double gain_number(const std::string& text) {
-  if (text.empty()) return 0;
+  if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos ||
+      !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.'))
+    return 0;
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   return end == text.c_str() + text.size() && std::isfinite(value) && value > 0 ? value : 0;
