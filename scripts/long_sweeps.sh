@@ -7,8 +7,9 @@
 #   3. mnist-local at 12 epochs (3x its recipe): the baselines against E-GEM and GEM, 3 seeds
 #      (about 6 minutes);
 #   4. the initialisation study (docs/results/paper-claims.md, "Initialisation"): the MNIST
-#      sweep's GEM family with --init-gain auto (the small CNN has no normalisation), and gpt-long
-#      with --init-gain auto for the GEM family, seeds 1-5, and seeds 4-5 of today's initialisation.
+#      sweep's GEM family with --init-gain auto (the small CNN has no normalisation); gpt-long
+#      with --init-gain auto for the GEM family, seeds 1-5, and seeds 4-5 of today's initialisation;
+#      fashion-resnet-long with --init-gain auto for the GEM family, 3 seeds (about 60 minutes).
 # Builds first (scripts/setup.sh). Resumable: finished runs are skipped, so a second call only
 # redraws the reports. Environment: GEM_BUILD_DIR (default build), GEM_RUNS_DIR (default
 # runs/long; the MNIST runs go to <it>-mnist, the study's to <it>-auto and <it>-seeds45), GEM_RESULTS_DIR (default results/long-sweeps), GEM_SWEEP_JOBS (default: the number
@@ -43,6 +44,8 @@ if [[ $parts == *" init "* ]]; then
   run --recipe mnist-local --epochs 12 --seeds 1,2,3 --init-gain auto "${mnist_gems[@]}" --out "$runs-mnist-auto"
   run --recipe gpt-long --init-gain auto "${gems[@]}" --seeds 1,2,3,4,5 --out "$runs-auto"
   run --recipe gpt-long --act relu --act gelu "${gems[@]}" --seeds 4,5 --out "$runs-seeds45"
+  run --recipe fashion-resnet-long --init-gain auto --act gem:N=1 --act gem:N=2 --act gem:N=3 \
+    --act egem:N=1,eps=1e-4 --act segem:N=1,eps=1e-4 --out "$runs-auto"
 fi
 say "sweeps took $((SECONDS - start)) s; the reports"
 "$sweep" report --in "$runs" --out "$results/main"
@@ -50,7 +53,8 @@ mnist_in=(--in "$runs-mnist")
 [[ -d $runs-mnist-auto ]] && mnist_in+=(--in "$runs-mnist-auto")
 [[ -d $runs-mnist ]] && "$sweep" report "${mnist_in[@]}" --out "$results/mnist"
 if [[ -d $runs-auto ]]; then
-  init_in=(--in "$runs/gpt-long" --in "$runs-auto")
+  init_in=(--in "$runs-auto")
+  for recipe in gpt-long fashion-resnet-long; do [[ -d $runs/$recipe ]] && init_in+=(--in "$runs/$recipe"); done
   [[ -d $runs-seeds45 ]] && init_in+=(--in "$runs-seeds45")
   "$sweep" report "${init_in[@]}" --out "$results/init"
 fi
