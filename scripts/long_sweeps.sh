@@ -9,7 +9,8 @@
 #   4. the initialisation study (docs/results/paper-claims.md, "Initialisation"): the MNIST
 #      sweep's GEM family with --init-gain auto (the small CNN has no normalisation); gpt-long
 #      with --init-gain auto for the GEM family, seeds 1-5, and seeds 4-5 of today's initialisation;
-#      fashion-resnet-long with --init-gain auto for the GEM family, 3 seeds (about 60 minutes).
+#      fashion-resnet-long with --init-gain auto for the same GEM family as MNIST's, 3 seeds (85
+#      minutes here, beside a build).
 # Builds first (scripts/setup.sh). Resumable: finished runs are skipped, so a second call only
 # redraws the reports. Environment: GEM_BUILD_DIR (default build), GEM_RUNS_DIR (default
 # runs/long; the MNIST runs go to <it>-mnist, the study's to <it>-auto and <it>-seeds45), GEM_RESULTS_DIR (default results/long-sweeps), GEM_SWEEP_JOBS (default: the number
@@ -39,13 +40,12 @@ fi
 [[ $parts == *" mnist "* ]] && run --recipe mnist-local --epochs 12 --seeds 1,2,3 --act relu --act gelu --act silu \
   --act mish --act elu --act leaky_relu --act egem:N=1,eps=1e-4 --act gem:N=1 --out "$runs-mnist"
 if [[ $parts == *" init "* ]]; then
-  mnist_gems=(--act gem:N=1 --act gem:N=2 --act gem:N=3 --act egem:N=1,eps=1e-4 --act segem:N=1,eps=1e-4)
-  run --recipe mnist-local --epochs 12 --seeds 1,2,3 "${mnist_gems[@]}" --out "$runs-mnist"
-  run --recipe mnist-local --epochs 12 --seeds 1,2,3 --init-gain auto "${mnist_gems[@]}" --out "$runs-mnist-auto"
+  cnn_gems=(--act gem:N=1 --act gem:N=2 --act gem:N=3 --act egem:N=1,eps=1e-4 --act segem:N=1,eps=1e-4)
+  run --recipe mnist-local --epochs 12 --seeds 1,2,3 "${cnn_gems[@]}" --out "$runs-mnist"
+  run --recipe mnist-local --epochs 12 --seeds 1,2,3 --init-gain auto "${cnn_gems[@]}" --out "$runs-mnist-auto"
   run --recipe gpt-long --init-gain auto "${gems[@]}" --seeds 1,2,3,4,5 --out "$runs-auto"
   run --recipe gpt-long --act relu --act gelu "${gems[@]}" --seeds 4,5 --out "$runs-seeds45"
-  run --recipe fashion-resnet-long --init-gain auto --act gem:N=1 --act gem:N=2 --act gem:N=3 \
-    --act egem:N=1,eps=1e-4 --act segem:N=1,eps=1e-4 --out "$runs-auto"
+  run --recipe fashion-resnet-long --init-gain auto "${cnn_gems[@]}" --out "$runs-auto"
 fi
 say "sweeps took $((SECONDS - start)) s; the reports"
 "$sweep" report --in "$runs" --out "$results/main"
